@@ -1,0 +1,137 @@
+// Command asyncplay serves the asyncplay lessons, and traces asyncio
+// programs from the command line.
+//
+//	asyncplay [serve] [--addr :8080] [--dev] [--python python3]
+//	asyncplay trace [--json] [--virtual] PROGRAM.py
+//	asyncplay version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/asyncplay/asyncplay/lessons"
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
+	"github.com/asyncplay/asyncplay/server"
+	"github.com/asyncplay/asyncplay/static"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	var exit exitError
+	switch {
+	case errors.As(err, &exit):
+		os.Exit(int(exit))
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "asyncplay:", err)
+		os.Exit(1)
+	}
+}
+
+// exitError is an exit status whose message has already been printed.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// run wires the program together: parse args, start what they ask for,
+// return when it is done or ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "trace" || args[0] == "version") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "trace":
+		return trace(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, version())
+		return nil
+	}
+	return serve(ctx, args, stdout, stderr)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("asyncplay serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr("ASYNCPLAY_ADDR", ":8080"), "address to listen on (env ASYNCPLAY_ADDR)")
+	dev := fs.Bool("dev", false, "read lessons from ./lessons/content on every request, so edits show on refresh")
+	python := fs.String("python", os.Getenv("ASYNCPLAY_PYTHON"), "python3 to run the Python side (env ASYNCPLAY_PYTHON; default python3 on PATH)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg := server.Config{Logger: log, Lessons: lessons.Embedded(), Static: static.FS()}
+	if *dev {
+		cfg.Dev = true
+		cfg.Lessons = os.DirFS("lessons/content")
+	}
+	if *python != "" {
+		os.Setenv("ASYNCPLAY_PYTHON", *python)
+	}
+	findCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	py, err := pyrun.Find(findCtx)
+	cancel()
+	if err != nil {
+		log.Warn("the Python side is off: pages will say so and run Go only", "reason", err)
+		cfg.NoPython = err
+	} else {
+		cfg.Python = &py
+		log.Info("python found", "path", py.Path, "version", py.Version)
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "asyncplay %s listening on http://%s/\n", version(), displayAddr(ln.Addr()))
+	return srv.Serve(ctx, ln)
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		if ok {
+			return fmt.Sprintf("localhost:%d", tcp.Port)
+		}
+	}
+	return a.String()
+}
+
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}

@@ -1,0 +1,113 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
+	"github.com/asyncplay/asyncplay/scenarios/timeline"
+)
+
+// Runtime names one side of a run.
+type Runtime string
+
+// The two runtimes, in the order the page shows them.
+const (
+	Python Runtime = "python"
+	Go     Runtime = "go"
+)
+
+// Runtimes lists both, Python first (the page draws CPython above Go).
+var Runtimes = []Runtime{Python, Go}
+
+// Sink receives a run's events as they happen. Event and End are called from
+// the runtime's own goroutine; calls for one runtime come in order, calls for
+// the two runtimes interleave.
+type Sink interface {
+	Event(rt Runtime, e timeline.Event)
+	// End is called once per runtime when it has finished; err says why it
+	// stopped early (nil for a clean finish).
+	End(rt Runtime, err error)
+}
+
+// Runner starts scenarios on both runtimes.
+type Runner struct {
+	// Python is the interpreter for the Python side; nil when the server has
+	// none, and then NoPython says why.
+	Python   *pyrun.Python
+	NoPython error
+	// Limits for one run (zero: the defaults below).
+	Deadline  time.Duration
+	MaxEvents int
+	// Virtual runs the Python side on the tracer's virtual clock (tests).
+	Virtual bool
+}
+
+// Defaults for a run's limits.
+const (
+	DefaultDeadline  = 60 * time.Second
+	DefaultMaxEvents = 20000
+)
+
+// ErrPanic wraps a panic in a scenario's Go code.
+var ErrPanic = errors.New("the Go code panicked")
+
+// ErrNoPython is the Python side's end when the server has no suitable
+// interpreter; it wraps Runner.NoPython.
+var ErrNoPython = errors.New("no python3 3.11 or later on this server")
+
+// Run starts both sides of s with v at once and returns when both have ended.
+// Each side's end, clean or not, reaches sink.End; Run itself returns only
+// ctx's error, if any.
+func (r *Runner) Run(ctx context.Context, s *Scenario, v Values, sink Sink) error {
+	deadline := cmp(r.Deadline, DefaultDeadline)
+	maxEvents := int(cmp(time.Duration(r.MaxEvents), DefaultMaxEvents))
+	ctx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if r.Python == nil {
+			sink.End(Python, fmt.Errorf("%w: %v", ErrNoPython, r.NoPython))
+			return
+		}
+		prog := pyrun.Program{Name: s.Python, Source: []byte(s.PythonSource().Code)}
+		if s.PythonSet != nil {
+			prog.Set = s.PythonSet(v)
+		}
+		err := r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: deadline, MaxEvents: maxEvents},
+			func(e timeline.Event) { sink.Event(Python, e) })
+		sink.End(Python, err)
+	})
+	wg.Go(func() {
+		sink.End(Go, r.runGo(ctx, s, v, maxEvents, sink))
+	})
+	wg.Wait()
+	return ctx.Err()
+}
+
+func (r *Runner) runGo(ctx context.Context, s *Scenario, v Values, maxEvents int, sink Sink) (err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var rec *timeline.Recorder
+	rec = timeline.NewRecorder(func(e timeline.Event) { sink.Event(Go, e) }, maxEvents)
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v\n%s", ErrPanic, p, debug.Stack())
+		}
+		if err == nil && rec.Full() {
+			err = timeline.ErrTooManyEvents
+		}
+	}()
+	return s.Go(ctx, rec, v)
+}
+
+func cmp(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

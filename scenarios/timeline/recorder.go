@@ -1,0 +1,138 @@
+package timeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Recorder is how Go scenario code reports what it does, as plainly as print:
+// it stamps each event with the time since the run started and the calling
+// line, and hands it to the sink in the order the calls happened.
+// It is safe for concurrent use.
+type Recorder struct {
+	mu    sync.Mutex
+	start time.Time
+	sink  func(Event)
+	lanes map[string]int
+	max   int
+	count int
+	full  bool
+}
+
+// ErrTooManyEvents is reported once a recorder has passed its event cap.
+var ErrTooManyEvents = errors.New("the run produced too many events and was stopped")
+
+// NewRecorder starts the run's clock now. It passes each event to sink
+// (called with the recorder's lock held, so keep it quick) until maxEvents
+// have been recorded; maxEvents <= 0 means no cap.
+func NewRecorder(sink func(Event), maxEvents int) *Recorder {
+	return &Recorder{start: time.Now(), sink: sink, lanes: map[string]int{}, max: maxEvents}
+}
+
+// Full reports whether the event cap was reached.
+func (r *Recorder) Full() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.full
+}
+
+func (r *Recorder) record(e Event, skip int) {
+	if _, _, line, ok := runtime.Caller(skip + 1); ok {
+		e.Line = line
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.full {
+		return
+	}
+	if r.max > 0 && r.count >= r.max {
+		r.full = true
+		return
+	}
+	r.count++
+	e.At = time.Since(r.start)
+	r.sink(e)
+}
+
+// Lane starts a lane for a goroutine (or for work about to get one) and
+// reports its spawn. fn names the function it runs. A name already used gets
+// " #2", " #3" appended, so lanes stay apart.
+func (r *Recorder) Lane(name, fn string) *Lane {
+	r.mu.Lock()
+	r.lanes[name]++
+	if n := r.lanes[name]; n > 1 {
+		name = fmt.Sprintf("%s #%d", name, n)
+	}
+	r.mu.Unlock()
+	l := &Lane{r: r, name: name}
+	r.record(Event{Lane: name, Kind: Spawn, Label: fn}, 1)
+	return l
+}
+
+// Lane is one goroutine's row on the timeline.
+type Lane struct {
+	r    *Recorder
+	name string
+}
+
+// Name is the lane's name as drawn.
+func (l *Lane) Name() string { return l.name }
+
+func (l *Lane) emit(k Kind, label string) {
+	l.r.record(Event{Lane: l.name, Kind: k, Label: label}, 2)
+}
+
+// Wait reports that the lane is about to block on what ("semaphore", "lock",
+// "waitgroup", ...).
+func (l *Lane) Wait(what string) { l.emit(Wait, what) }
+
+// Acquire reports that the lane now holds what.
+func (l *Lane) Acquire(what string) { l.emit(Acquire, what) }
+
+// Release reports that the lane is giving what back. Call it just before the
+// release itself, so that nobody is seen to acquire before it.
+func (l *Lane) Release(what string) { l.emit(Release, what) }
+
+// Wake reports that the lane runs again after a wait.
+func (l *Lane) Wake() { l.emit(Wake, "") }
+
+// Log reports a line the program would print.
+func (l *Lane) Log(format string, args ...any) { l.emit(Log, fmt.Sprintf(format, args...)) }
+
+// Done reports that the lane's function returned.
+func (l *Lane) Done() { l.emit(Done, "") }
+
+// End reports how the lane's function ended: done when err is nil, cancelled
+// when err is a context error, and error otherwise.
+func (l *Lane) End(err error) {
+	switch {
+	case err == nil:
+		l.emit(Done, "")
+	case errors.Is(err, context.Canceled):
+		l.emit(Cancelled, "")
+	case errors.Is(err, context.DeadlineExceeded):
+		l.emit(Timeout, "")
+		l.emit(Cancelled, "")
+	default:
+		l.emit(Error, err.Error())
+	}
+}
+
+// Sleep waits for d, as a network call would, unless ctx ends first. It
+// reports the sleep and, when it finishes, the wake.
+func (l *Lane) Sleep(ctx context.Context, d time.Duration) error {
+	l.r.record(Event{Lane: l.name, Kind: Sleep, Dur: d}, 1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		l.r.record(Event{Lane: l.name, Kind: Wake}, 1)
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,164 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/asyncplay/asyncplay/lessons"
+	"github.com/asyncplay/asyncplay/scenarios"
+	"github.com/asyncplay/asyncplay/web"
+)
+
+// handleRoot sends a visitor to the home page in their language.
+func (s *Server) handleRoot(c *echo.Context) error {
+	lang := web.Negotiate(c.Request().Header.Get("Accept-Language"))
+	c.Response().Header().Add("Vary", "Accept-Language")
+	return c.Redirect(http.StatusSeeOther, "/"+lang+"/")
+}
+
+// handleLessonNoLang sends /lessons/x to /{lang}/lessons/x, keeping the query.
+func (s *Server) handleLessonNoLang(c *echo.Context) error {
+	lang := web.Negotiate(c.Request().Header.Get("Accept-Language"))
+	c.Response().Header().Add("Vary", "Accept-Language")
+	u := "/" + lang + "/lessons/" + url.PathEscape(c.Param("slug"))
+	if q := c.QueryString(); q != "" {
+		u += "?" + q
+	}
+	return c.Redirect(http.StatusSeeOther, u)
+}
+
+func (s *Server) handleHomeNoSlash(c *echo.Context) error {
+	lang, err := s.lang(c)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusMovedPermanently, "/"+lang+"/")
+}
+
+// lang reads the :lang path segment; an unknown one is a 404.
+func (s *Server) lang(c *echo.Context) (string, error) {
+	lang := c.Param("lang")
+	if !web.HasLocale(lang) {
+		return "", echo.ErrNotFound
+	}
+	return lang, nil
+}
+
+func (s *Server) handleHome(c *echo.Context) error {
+	lang, err := s.lang(c)
+	if err != nil {
+		return err
+	}
+	cat, err := s.lessonsNow()
+	if err != nil {
+		return err
+	}
+	var groups []web.HomeGroup
+	for _, g := range lessons.Groups {
+		hg := web.HomeGroup{ID: g}
+		for _, l := range cat.Lessons {
+			if l.Group == g {
+				hg.Lessons = append(hg.Lessons, l)
+			}
+		}
+		if len(hg.Lessons) > 0 {
+			groups = append(groups, hg)
+		}
+	}
+	p := web.Page{Lang: lang, Title: web.T(lang, "home.title"), Path: "/"}
+	return render(c, http.StatusOK, web.Home(p, groups))
+}
+
+// lesson finds the lesson in the path, or a 404.
+func (s *Server) lesson(c *echo.Context) (string, *lessons.Lesson, error) {
+	lang, err := s.lang(c)
+	if err != nil {
+		return "", nil, err
+	}
+	cat, err := s.lessonsNow()
+	if err != nil {
+		return "", nil, err
+	}
+	l := cat.Get(c.Param("slug"))
+	if l == nil {
+		return "", nil, echo.ErrNotFound
+	}
+	return lang, l, nil
+}
+
+// handleLesson renders a lesson. Parameters in the query fill the form (and
+// any that are refused are marked), so a link reproduces a run's settings.
+func (s *Server) handleLesson(c *echo.Context) error {
+	lang, l, err := s.lesson(c)
+	if err != nil {
+		return err
+	}
+	q := c.QueryParams()
+	v := web.LessonView{
+		Page:   web.Page{Lang: lang, Title: l.Title[lang], Path: "/lessons/" + l.Slug, Query: q.Encode()},
+		Lesson: l,
+	}
+	status := http.StatusOK
+	for _, id := range l.Scenarios {
+		sc := s.reg.Get(id)
+		vals, probs := sc.Parse(q)
+		if len(probs) > 0 {
+			status = http.StatusUnprocessableEntity
+		}
+		v.Plays = append(v.Plays, s.play(lang, l.Slug, sc, vals, probs))
+	}
+	return render(c, status, web.LessonPage(v))
+}
+
+// handlePlay answers the Run button: the play area again, either with the
+// problems marked (422, nothing runs) or with the WebSocket that runs it.
+// The address bar is set to the lesson with these parameters, so the link
+// reproduces the run.
+func (s *Server) handlePlay(c *echo.Context) error {
+	lang, l, err := s.lesson(c)
+	if err != nil {
+		return err
+	}
+	sc := s.scenarioOf(l, c.Param("scenario"))
+	if sc == nil {
+		return echo.ErrNotFound
+	}
+	vals, probs := sc.Parse(c.QueryParams())
+	pv := s.play(lang, l.Slug, sc, vals, probs)
+	c.Response().Header().Set("Vary", "HX-Request")
+	if len(probs) > 0 {
+		return render(c, http.StatusUnprocessableEntity, web.Play(pv))
+	}
+	query := vals.Query().Encode()
+	pv.RunURL = "/ws/run/" + lang + "/" + l.Slug + "/" + sc.ID + "?" + query
+	c.Response().Header().Set("HX-Push-Url", "/"+lang+"/lessons/"+l.Slug+"?"+query)
+	if c.Request().Header.Get("HX-Request") == "" {
+		// Without htmx (or on a history restore) send the whole page.
+		return c.Redirect(http.StatusSeeOther, "/"+lang+"/lessons/"+l.Slug+"?"+query)
+	}
+	return render(c, http.StatusOK, web.Play(pv))
+}
+
+func (s *Server) scenarioOf(l *lessons.Lesson, id string) *scenarios.Scenario {
+	for _, sid := range l.Scenarios {
+		if sid == id {
+			return s.reg.Get(id)
+		}
+	}
+	return nil
+}
+
+func (s *Server) play(lang, slug string, sc *scenarios.Scenario, vals scenarios.Values, probs []scenarios.Problem) web.PlayView {
+	code := s.code[sc.ID]
+	pv := web.PlayView{Lang: lang, Lesson: slug, Scenario: sc, Python: code[0], Go: code[1],
+		Values: map[string]string{}, Problems: map[string]string{}}
+	for _, p := range sc.Params {
+		pv.Values[p.Name] = vals.Raw(p.Name)
+	}
+	for _, p := range probs {
+		pv.Problems[p.Param] = web.ProblemText(lang, p)
+	}
+	return pv
+}

@@ -1,0 +1,47 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5/middleware"
+)
+
+// routes is the one route table.
+func (s *Server) routes() {
+	e := s.e
+	e.Use(middleware.Recover())
+	e.Use(s.securityHeaders)
+
+	e.GET("/", s.handleRoot)
+	e.GET("/lessons/:slug", s.handleLessonNoLang)
+	e.GET("/:lang/", s.handleHome)
+	e.GET("/:lang", s.handleHomeNoSlash)
+	e.GET("/:lang/lessons/:slug", s.handleLesson)
+	e.GET("/:lang/lessons/:slug/play/:scenario", s.handlePlay)
+	e.GET("/ws/run/:lang/:slug/:scenario", s.handleRunSocket)
+
+	e.GET("/static/css/code.css", s.handleCodeCSS)
+	e.StaticFS("/static", s.cfg.Static)
+	e.GET("/favicon.ico", func(c *echo.Context) error {
+		return c.Redirect(http.StatusMovedPermanently, "/static/favicon.svg")
+	})
+	e.GET("/healthz", func(c *echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+}
+
+// securityHeaders sets headers every response carries. The CSP allows no
+// inline script: htmx and its WebSocket extension load from /static.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		return next(c)
+	}
+}
+
+func (s *Server) handleCodeCSS(c *echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	return c.Blob(http.StatusOK, "text/css; charset=utf-8", s.codeCSS)
+}

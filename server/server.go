@@ -1,0 +1,182 @@
+// Package server is the web edge of asyncplay: the route table, the page and
+// fragment handlers, and the WebSocket that streams a run. It is the only
+// package that imports Echo and the WebSocket library.
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v5"
+
+	"github.com/asyncplay/asyncplay/lessons"
+	"github.com/asyncplay/asyncplay/scenarios"
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
+	"github.com/asyncplay/asyncplay/web"
+)
+
+// Config is what a server is built from.
+type Config struct {
+	Logger *slog.Logger
+	// Lessons is the content to serve (lessons.Embedded() in production, a
+	// folder on disk with --dev).
+	Lessons fs.FS
+	// Dev reloads Lessons on every page view, so edits show on refresh.
+	Dev bool
+	// Python runs the Python side; nil when none was found, and NoPython
+	// says why.
+	Python   *pyrun.Python
+	NoPython error
+	// Static is the static file tree (static.FS()).
+	Static fs.FS
+	// Limits for each run; zero means the scenarios package's defaults.
+	RunDeadline  time.Duration
+	RunMaxEvents int
+	// FrameEvery is how often a live run sends a frame (default 100 ms).
+	FrameEvery time.Duration
+}
+
+// Server serves asyncplay.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	e       *echo.Echo
+	reg     *scenarios.Registry
+	catalog *lessons.Catalog
+	code    map[string][2]web.Code // highlighted Python and Go, by scenario id
+	codeCSS []byte
+	runner  *scenarios.Runner
+
+	// base ends when the server shuts down; every WebSocket watches it.
+	base context.Context
+	stop context.CancelFunc
+	ws   sync.WaitGroup
+}
+
+// New checks the content and builds the server. An error names the file or
+// scenario at fault.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.FrameEvery <= 0 {
+		cfg.FrameEvery = 100 * time.Millisecond
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, reg: scenarios.Default(), code: map[string][2]web.Code{}}
+	cat, err := lessons.Load(cfg.Lessons, s.reg.Has)
+	if err != nil {
+		return nil, fmt.Errorf("load lessons: %w", err)
+	}
+	s.catalog = cat
+	for _, l := range cat.Lessons {
+		for _, id := range l.Scenarios {
+			if _, done := s.code[id]; done {
+				continue
+			}
+			sc := s.reg.Get(id)
+			py := sc.PythonSource()
+			pyCode, err := web.Highlight(py.Name, "python", py.Code, py.FirstLine)
+			if err != nil {
+				return nil, err
+			}
+			gs := sc.GoSource()
+			goCode, err := web.Highlight(gs.Name, "go", gs.Code, gs.FirstLine)
+			if err != nil {
+				return nil, err
+			}
+			s.code[id] = [2]web.Code{pyCode, goCode}
+		}
+	}
+	css, err := web.CodeCSS()
+	if err != nil {
+		return nil, fmt.Errorf("code stylesheet: %w", err)
+	}
+	s.codeCSS = []byte(css)
+	s.runner = &scenarios.Runner{Python: cfg.Python, NoPython: cfg.NoPython,
+		Deadline: cfg.RunDeadline, MaxEvents: cfg.RunMaxEvents}
+	s.base, s.stop = context.WithCancel(context.Background())
+	s.e = echo.NewWithConfig(echo.Config{
+		Logger:           cfg.Logger,
+		HTTPErrorHandler: s.handleError,
+		IPExtractor:      echo.ExtractIPDirect(),
+	})
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP lets the server be used as an http.Handler (tests go through it).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+// lessonsNow is the catalog to serve: reloaded from disk in dev mode.
+func (s *Server) lessonsNow() (*lessons.Catalog, error) {
+	if !s.cfg.Dev {
+		return s.catalog, nil
+	}
+	return lessons.Load(s.cfg.Lessons, s.reg.Has)
+}
+
+// Serve accepts connections on ln until ctx ends, then shuts down: open
+// WebSockets are told (close 1001), their runs cancelled and their Python
+// processes killed; it returns once every handler has finished, or after
+// the grace period.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.stop()
+		s.ws.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	grace, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.stop() // tells every WebSocket to close with 1001 and cancels its run
+	err := hs.Shutdown(grace)
+	done := make(chan struct{})
+	go func() { s.ws.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-grace.Done():
+		err = errors.Join(err, errors.New("shutdown: WebSockets still open after the grace period"))
+	}
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	return err
+}
+
+// Close stops every WebSocket and waits for them (for tests that use
+// ServeHTTP without Serve).
+func (s *Server) Close() {
+	s.stop()
+	s.ws.Wait()
+}
+
+// render writes a templ component as an HTML response.
+func render(c *echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+func goName() string { return "Go " + runtime.Version()[2:] }

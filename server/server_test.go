@@ -1,0 +1,179 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/asyncplay/asyncplay/lessons"
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
+	"github.com/asyncplay/asyncplay/static"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// requirePython finds python3 >= 3.11, or skips loudly; under CI it fails.
+func requirePython(t *testing.T) *pyrun.Python {
+	t.Helper()
+	py, err := pyrun.Find(context.Background())
+	if err == nil {
+		return &py
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI needs python3 >= 3.11 (apt-get install python3): %v", err)
+	}
+	t.Skipf("SKIP: needs python3 >= 3.11 (apt-get install python3): %v", err)
+	return nil
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// newServer builds a server on the embedded content; py may be nil for a
+// server without Python.
+func newServer(t *testing.T, py *pyrun.Python) *Server {
+	t.Helper()
+	cfg := Config{Logger: quietLogger(), Lessons: lessons.Embedded(), Static: static.FS(), Python: py}
+	if py == nil {
+		cfg.NoPython = errors.New("no python3 in this test")
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// get sends a request through the router.
+func get(t *testing.T, s *Server, path string, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestRoutes(t *testing.T) {
+	s := newServer(t, nil)
+	for _, tc := range []struct {
+		name     string
+		path     string
+		header   []string
+		status   int
+		contains []string
+		location string
+	}{
+		{name: "root english", path: "/", header: []string{"Accept-Language", "en-GB,en;q=0.9"}, status: 303, location: "/en/"},
+		{name: "root japanese", path: "/", header: []string{"Accept-Language", "ja-JP,ja;q=0.9,en;q=0.5"}, status: 303, location: "/ja/"},
+		{name: "root unknown language", path: "/", header: []string{"Accept-Language", "fr"}, status: 303, location: "/en/"},
+		{name: "lesson without language", path: "/lessons/semaphore?limit=2", header: []string{"Accept-Language", "ja"}, status: 303, location: "/ja/lessons/semaphore?limit=2"},
+		{name: "home", path: "/en/", status: 200, contains: []string{`<html lang="en">`, "Limiting concurrency with a semaphore", `href="/en/lessons/semaphore"`, `href="/ja/"`}},
+		{name: "home ja", path: "/ja/", status: 200, contains: []string{`<html lang="ja">`, "セマフォで同時実行数を制限する"}},
+		{name: "lesson en", path: "/en/lessons/semaphore", status: 200, contains: []string{
+			"Limiting concurrency with a semaphore", `class="chroma"`, "asyncio", "Semaphore", "downloadAll",
+			`data-line="1"`, `hx-get="/en/lessons/semaphore/play/semaphore"`, `name="downloads"`, `value="9"`,
+			`name="limit"`, `value="3"`, `href="/ja/lessons/semaphore"`, "golang.org/x/sync/semaphore",
+		}},
+		{name: "lesson ja keeps query in switch", path: "/ja/lessons/semaphore?limit=4", status: 200, contains: []string{
+			`<html lang="ja">`, "セマフォ", `value="4"`, `href="/en/lessons/semaphore?limit=4"`,
+		}},
+		{name: "lesson with bad query", path: "/en/lessons/semaphore?limit=50", status: 422, contains: []string{"Must be between 1 and 20.", `aria-invalid="true"`}},
+		{name: "unknown lesson", path: "/en/lessons/nope", status: 404, contains: []string{"There is no such page."}},
+		{name: "unknown language", path: "/xx/lessons/semaphore", status: 404, contains: []string{"There is no such page."}},
+		{name: "unknown path", path: "/en/nothing/here", status: 404},
+		{name: "htmx", path: "/static/vendor/htmx.min.js", status: 200, contains: []string{"htmx"}},
+		{name: "stylesheet", path: "/static/css/app.css", status: 200, contains: []string{".seg.wait"}},
+		{name: "code stylesheet", path: "/static/css/code.css", status: 200, contains: []string{".chroma"}},
+		{name: "no directory listing", path: "/static/", status: 404},
+		{name: "health", path: "/healthz", status: 200, contains: []string{"ok"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := get(t, s, tc.path, tc.header...)
+			if rec.Code != tc.status {
+				t.Fatalf("GET %s = %d; want %d\n%s", tc.path, rec.Code, tc.status, rec.Body.String())
+			}
+			body := rec.Body.String()
+			for _, want := range tc.contains {
+				if !strings.Contains(body, want) {
+					t.Errorf("GET %s: body lacks %q", tc.path, want)
+				}
+			}
+			if tc.location != "" && rec.Header().Get("Location") != tc.location {
+				t.Errorf("GET %s: Location = %q; want %q", tc.path, rec.Header().Get("Location"), tc.location)
+			}
+			if strings.Contains(body, "goroutine ") || strings.Contains(body, ".go:") {
+				t.Errorf("GET %s: body shows internals:\n%s", tc.path, body)
+			}
+			if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+				t.Errorf("GET %s: CSP = %q; want script-src 'self'", tc.path, csp)
+			}
+		})
+	}
+}
+
+func TestPlayRefusesBadParams(t *testing.T) {
+	s := newServer(t, nil)
+	for _, tc := range []struct {
+		query, field, msg string
+	}{
+		{"downloads=0", "downloads", "Must be between 1 and 100."},
+		{"limit=21", "limit", "Must be between 1 and 20."},
+		{"limit=abc", "limit", "Enter a whole number (got “abc”)."},
+		{"downloads=2&delays=1,2,3", "delays", "Give one delay per download: 2 expected, 3 given."},
+		{"downloads=2&delays=1,99", "delays", "Entry 2 is not a number of seconds between 0.1 and 10."},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			rec := get(t, s, "/en/lessons/semaphore/play/semaphore?"+tc.query, "HX-Request", "true")
+			if rec.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("status = %d; want 422", rec.Code)
+			}
+			body := rec.Body.String()
+			if !strings.Contains(body, `id="play-semaphore-`+tc.field+`-error">`+tc.msg) {
+				t.Errorf("no message %q next to %s in:\n%s", tc.msg, tc.field, body)
+			}
+			if strings.Contains(body, "hx-ws:connect") {
+				t.Error("a refused run still got a WebSocket")
+			}
+			// The WebSocket refuses the same parameters before any upgrade.
+			ws := get(t, s, "/ws/run/en/semaphore/semaphore?"+tc.query)
+			if ws.Code != http.StatusBadRequest {
+				t.Errorf("WebSocket with %s = %d; want 400", tc.query, ws.Code)
+			}
+		})
+	}
+	rec := get(t, s, "/ja/lessons/semaphore/play/semaphore?limit=0", "HX-Request", "true")
+	if !strings.Contains(rec.Body.String(), "1 から 20 の間で指定してください。") {
+		t.Errorf("Japanese page's problem is not in Japanese:\n%s", rec.Body.String())
+	}
+}
+
+func TestPlayStartsRun(t *testing.T) {
+	s := newServer(t, nil)
+	rec := get(t, s, "/en/lessons/semaphore/play/semaphore?downloads=4&limit=2&delays=1,2,1,2", "HX-Request", "true")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status = %d; want 200:\n%s", rec.Code, rec.Body.String())
+	}
+	want := `hx-ws:connect="/ws/run/en/semaphore/semaphore?delays=1%2C2%2C1%2C2&amp;downloads=4&amp;limit=2&amp;seed=1"`
+	if !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("play fragment lacks %s:\n%s", want, rec.Body.String())
+	}
+	if got, want := rec.Header().Get("HX-Push-Url"), "/en/lessons/semaphore?delays=1%2C2%2C1%2C2&downloads=4&limit=2&seed=1"; got != want {
+		t.Errorf("HX-Push-Url = %q; want %q", got, want)
+	}
+	// Without htmx, the form's plain GET lands on the lesson page.
+	plain := get(t, s, "/en/lessons/semaphore/play/semaphore?downloads=4")
+	if plain.Code != http.StatusSeeOther || !strings.HasPrefix(plain.Header().Get("Location"), "/en/lessons/semaphore?") {
+		t.Errorf("plain GET = %d to %q; want 303 to the lesson", plain.Code, plain.Header().Get("Location"))
+	}
+}

@@ -1,0 +1,244 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// dial opens a run's WebSocket on a real listener.
+func dial(t *testing.T, base, path string) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+path, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	c.SetReadLimit(8 << 20)
+	return c
+}
+
+// readAll reads frames until the server closes, returning them and the close status.
+func readAll(t *testing.T, c *websocket.Conn, within time.Duration) ([]string, websocket.StatusCode) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	var frames []string
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			return frames, websocket.CloseStatus(err)
+		}
+		frames = append(frames, string(b))
+	}
+}
+
+var holdRE = regexp.MustCompile(`<rect class="hold" data-lane="([^"]+)" data-start="([0-9.]+)" data-end="([0-9.]+)"`)
+
+// maxOverlap is the most holds open at one instant in a frame, for one runtime's section.
+func maxOverlap(section string) int {
+	type iv struct{ s, e float64 }
+	var ivs []iv
+	for _, m := range holdRE.FindAllStringSubmatch(section, -1) {
+		s, _ := strconv.ParseFloat(m[2], 64)
+		e, _ := strconv.ParseFloat(m[3], 64)
+		ivs = append(ivs, iv{s, e})
+	}
+	most := 0
+	for _, a := range ivs {
+		mid := a.s + (a.e-a.s)/2
+		n := 0
+		for _, b := range ivs {
+			if b.s <= mid && mid < b.e {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// section cuts one runtime's section out of a frame.
+func section(frame, runtime string) string {
+	start := strings.Index(frame, `<section class="side" data-runtime="`+runtime+`"`)
+	if start < 0 {
+		return ""
+	}
+	rest := frame[start:]
+	if end := strings.Index(rest[1:], `<section class="side"`); end >= 0 {
+		return rest[:end+1]
+	}
+	if end := strings.Index(rest, `<h3 class="view-title">`); end >= 0 {
+		return rest[:end]
+	}
+	return rest
+}
+
+func TestRunSocketStreamsBothRuntimes(t *testing.T) {
+	py := requirePython(t)
+	s := newServer(t, py)
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	c := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=5&limit=2&delays=0.3,0.5,0.2,0.4,0.3")
+	defer c.CloseNow()
+	frames, status := readAll(t, c, 20*time.Second)
+	if status != websocket.StatusNormalClosure {
+		t.Fatalf("closed with %v after %d frames; want a normal closure", status, len(frames))
+	}
+	if len(frames) < 3 {
+		t.Fatalf("%d frames; want several while the run goes on", len(frames))
+	}
+	if !strings.Contains(frames[0], `data-finished="false"`) {
+		t.Errorf("first frame is not live:\n%.500s", frames[0])
+	}
+	last := frames[len(frames)-1]
+	if !strings.Contains(last, `data-finished="true"`) {
+		t.Fatalf("last frame is not final:\n%s", last)
+	}
+	for _, rt := range []string{"python", "go"} {
+		sec := section(last, rt)
+		if !strings.Contains(sec, `data-status="finished"`) {
+			t.Errorf("%s did not finish:\n%s", rt, sec)
+		}
+		if n := strings.Count(sec, `<g class="lane"`); n != 6 {
+			t.Errorf("%s has %d lanes; want 6 (main and 5 downloads)", rt, n)
+		}
+		if n := maxOverlap(sec); n != 2 {
+			t.Errorf("%s: most holds at once = %d; want 2", rt, n)
+		}
+		if !strings.Contains(sec, `data-most="2"`) || !strings.Contains(sec, `data-events=`) {
+			t.Errorf("%s summary missing:\n%s", rt, sec)
+		}
+	}
+	if !strings.Contains(last, "Connection 1: 1") || !strings.Contains(last, "Connection 2: 2") {
+		t.Errorf("final frame lacks the packed text view")
+	}
+}
+
+func TestRunSocketWithoutPython(t *testing.T) {
+	s := newServer(t, nil)
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	c := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=2&limit=1&delays=0.1,0.1")
+	defer c.CloseNow()
+	frames, status := readAll(t, c, 10*time.Second)
+	if status != websocket.StatusNormalClosure || len(frames) == 0 {
+		t.Fatalf("closed with %v after %d frames", status, len(frames))
+	}
+	last := frames[len(frames)-1]
+	if py := section(last, "python"); !strings.Contains(py, "Python 3.11 or later is not installed on this server") {
+		t.Errorf("python section does not say Python is missing:\n%s", py)
+	}
+	if g := section(last, "go"); !strings.Contains(g, `data-status="finished"`) || maxOverlap(g) != 1 {
+		t.Errorf("Go side did not run on its own:\n%s", g)
+	}
+}
+
+// children lists the processes whose parent is this test process.
+func children(t *testing.T) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skipf("SKIP: no /proc to look for child processes: %v", err)
+	}
+	me := os.Getpid()
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// The fields after the command (which may hold spaces) start after the last ')'.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) > 1 {
+			if ppid, _ := strconv.Atoi(f[1]); ppid == me {
+				out = append(out, pid)
+			}
+		}
+	}
+	return out
+}
+
+func waitNoChildren(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(children(t)) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("child processes left behind: %v", children(t))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestRunSocketDisconnectKillsPython(t *testing.T) {
+	py := requirePython(t)
+	s := newServer(t, py)
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	c := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=3&limit=1&delays=5,5,5")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Wait until the Python side is really running.
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if strings.Contains(section(string(b), "python"), `<g class="lane"`) {
+			break
+		}
+	}
+	if len(children(t)) == 0 {
+		t.Fatal("no python child process while the run was going")
+	}
+	c.Close(websocket.StatusNormalClosure, "visitor left")
+	waitNoChildren(t)
+}
+
+func TestShutdownClosesSocketsWith1001(t *testing.T) {
+	py := requirePython(t)
+	s := newServer(t, py)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	c := dial(t, "http://"+ln.Addr().String(), "/ws/run/en/semaphore/semaphore?downloads=2&limit=1&delays=8,8")
+	defer c.CloseNow()
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := c.Read(rctx); err != nil {
+		t.Fatalf("first frame: %v", err)
+	}
+	stop()
+	_, status := readAll(t, c, 10*time.Second)
+	if status != websocket.StatusGoingAway {
+		t.Errorf("close status on shutdown = %v; want 1001 (going away)", status)
+	}
+	select {
+	case err := <-served:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("Serve = %v; want a clean shutdown", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve did not return after shutdown")
+	}
+	waitNoChildren(t)
+}

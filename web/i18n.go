@@ -1,0 +1,209 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/asyncplay/asyncplay/scenarios"
+)
+
+// Locale is a language the pages are written in.
+type Locale struct {
+	Code string // "en", "ja": the URL prefix and <html lang>
+	Name string // the language's own name, for the switcher
+}
+
+// Locales are the UI languages, in the switcher's order; the first is the default.
+var Locales = []Locale{{"en", "English"}, {"ja", "日本語"}}
+
+// messages holds every UI string, by locale then key. A test checks that
+// every locale has every key.
+var messages = map[string]map[string]string{
+	"en": {
+		"site.name":            "asyncplay",
+		"site.tagline":         "See what concurrent Python really does, next to the same program in Go.",
+		"nav.home":             "Lessons",
+		"nav.language":         "Language",
+		"home.title":           "Learn asyncio by watching it run",
+		"home.intro":           "Each lesson runs a small asyncio program in CPython and the same program in Go, live on this server, and draws every task as a lane on one clock.",
+		"group.basics":         "Basics",
+		"group.many":           "Waiting for many",
+		"group.limits":         "Limits and coordination",
+		"group.blocking":       "Blocking and CPU",
+		"group.together":       "Putting it together",
+		"lesson.number":        "Lesson %d",
+		"code.python":          "Python (asyncio)",
+		"code.go":              "Go",
+		"params.title":         "Parameters",
+		"params.run":           "Run",
+		"params.fix":           "Fix the values marked below, then run again.",
+		"param.downloads":      "Downloads",
+		"param.downloads.help": "How many downloads to start (1–100).",
+		"param.limit":          "Limit",
+		"param.limit.help":     "Permits in the semaphore: how many may download at once (1–20).",
+		"param.delays":         "Delays (s)",
+		"param.delays.help":    "Seconds each download takes, comma-separated (0.1–10 each); leave empty for random delays of 1–3 s drawn from the seed.",
+		"param.seed":           "Seed",
+		"param.seed.help":      "Picks the random delays (0–999999): the same seed gives the same run.",
+		"problem.number":       "Enter a whole number (got “%v”).",
+		"problem.range":        "Must be between %v and %v.",
+		"problem.list":         "Entry %v is not a number of seconds between %v and %v.",
+		"problem.count":        "Give one delay per download: %v expected, %v given.",
+		"run.idle":             "Press Run to start both programs at once. Their events stream here as they happen.",
+		"run.connecting":       "Starting both runtimes…",
+		"run.clock.live":       "live, real clock",
+		"run.clock.done":       "finished, real clock",
+		"run.readout":          "%d busy / %d waiting",
+		"run.python":           "CPython",
+		"run.go":               "Go",
+		"run.running":          "running",
+		"run.finished":         "finished",
+		"run.failed":           "stopped with an error",
+		"run.nopython":         "Python 3.11 or later is not installed on this server, so only the Go side runs. (Server operators: install python3 3.11+.)",
+		"run.lanes":            "Tasks",
+		"run.connections":      "Connections",
+		"run.connection":       "Connection",
+		"run.text":             "As text",
+		"run.total":            "Total time",
+		"run.most":             "Most at once",
+		"run.events":           "Events",
+		"run.seconds":          "%.2f s",
+		"legend.run":           "running",
+		"legend.io":            "downloading (sleep / I/O)",
+		"legend.wait":          "waiting for a permit or other resource",
+		"legend.join":          "awaiting other tasks",
+		"legend.end":           "ended",
+		"state.run":            "running",
+		"state.io":             "downloading",
+		"state.wait":           "waiting for %s",
+		"state.join":           "awaiting %s",
+		"state.semaphore":      "a permit",
+		"error.title":          "Something went wrong",
+		"error.notfound":       "There is no such page.",
+		"error.badrequest":     "That request could not be understood.",
+		"error.internal":       "The server hit an error. It has been logged; please try again.",
+		"error.back":           "Back to the lessons",
+		"ws.closed":            "The connection closed before the run finished.",
+	},
+	"ja": {
+		"site.name":            "asyncplay",
+		"site.tagline":         "並行な Python が実際に何をしているかを、同じ Go のプログラムと並べて見る。",
+		"nav.home":             "レッスン",
+		"nav.language":         "言語",
+		"home.title":           "動くところを見て asyncio を学ぶ",
+		"home.intro":           "各レッスンでは、小さな asyncio プログラムを CPython で、同じプログラムを Go で、このサーバー上で実際に動かし、すべてのタスクを1本の時計の上のレーンとして描きます。",
+		"group.basics":         "基本",
+		"group.many":           "たくさんを待つ",
+		"group.limits":         "制限と協調",
+		"group.blocking":       "ブロッキングと CPU",
+		"group.together":       "組み合わせる",
+		"lesson.number":        "レッスン %d",
+		"code.python":          "Python (asyncio)",
+		"code.go":              "Go",
+		"params.title":         "パラメータ",
+		"params.run":           "実行",
+		"params.fix":           "印の付いた値を直してから、もう一度実行してください。",
+		"param.downloads":      "ダウンロード数",
+		"param.downloads.help": "開始するダウンロードの数(1〜100)。",
+		"param.limit":          "上限",
+		"param.limit.help":     "セマフォの許可証の数。同時にダウンロードできる数です(1〜20)。",
+		"param.delays":         "所要時間(秒)",
+		"param.delays.help":    "各ダウンロードにかかる秒数をカンマ区切りで(各 0.1〜10)。空欄ならシードから 1〜3 秒の乱数で決めます。",
+		"param.seed":           "シード",
+		"param.seed.help":      "乱数の所要時間を決めます(0〜999999)。同じシードなら同じ実行になります。",
+		"problem.number":       "整数を入力してください(入力:「%v」)。",
+		"problem.range":        "%v から %v の間で指定してください。",
+		"problem.list":         "%v 番目の値が %v〜%v 秒の数ではありません。",
+		"problem.count":        "ダウンロード1件につき1つの値が必要です(必要 %v 個、入力 %v 個)。",
+		"run.idle":             "実行を押すと2つのプログラムが同時に始まり、イベントが起きるたびにここへ届きます。",
+		"run.connecting":       "両方のランタイムを起動しています…",
+		"run.clock.live":       "実行中・実時間",
+		"run.clock.done":       "完了・実時間",
+		"run.readout":          "%d 件実行中 / %d 件待機中",
+		"run.python":           "CPython",
+		"run.go":               "Go",
+		"run.running":          "実行中",
+		"run.finished":         "完了",
+		"run.failed":           "エラーで停止",
+		"run.nopython":         "このサーバーには Python 3.11 以降が入っていないため、Go 側だけを実行します。(サーバー管理者の方へ:python3 3.11 以降をインストールしてください。)",
+		"run.lanes":            "タスク",
+		"run.connections":      "接続",
+		"run.connection":       "接続",
+		"run.text":             "テキストで見る",
+		"run.total":            "合計時間",
+		"run.most":             "最大同時数",
+		"run.events":           "イベント数",
+		"run.seconds":          "%.2f 秒",
+		"legend.run":           "実行中",
+		"legend.io":            "ダウンロード中(sleep / I/O)",
+		"legend.wait":          "許可証などの資源を待機中",
+		"legend.join":          "ほかのタスクを待機中",
+		"legend.end":           "終了",
+		"state.run":            "実行中",
+		"state.io":             "ダウンロード中",
+		"state.wait":           "%s を待機中",
+		"state.join":           "%s を待機中",
+		"state.semaphore":      "許可証",
+		"error.title":          "問題が発生しました",
+		"error.notfound":       "そのページはありません。",
+		"error.badrequest":     "リクエストを理解できませんでした。",
+		"error.internal":       "サーバーでエラーが起きました。記録済みです。もう一度お試しください。",
+		"error.back":           "レッスン一覧へ戻る",
+		"ws.closed":            "実行が終わる前に接続が切れました。",
+	},
+}
+
+// T returns the UI string key in lang, formatted with args. A missing key
+// shows as the key itself in brackets, so a test can find it.
+func T(lang, key string, args ...any) string {
+	m, ok := messages[lang]
+	if !ok {
+		m = messages[Locales[0].Code]
+	}
+	s, ok := m[key]
+	if !ok {
+		return "[" + key + "]"
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// ProblemText is a refused parameter's message in lang.
+func ProblemText(lang string, p scenarios.Problem) string {
+	return T(lang, "problem."+p.Code, p.Args...)
+}
+
+// HasLocale reports whether code is one of Locales.
+func HasLocale(code string) bool {
+	for _, l := range Locales {
+		if l.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Negotiate picks the UI locale for an Accept-Language header.
+func Negotiate(accept string) string {
+	best, bestQ := Locales[0].Code, -1.0
+	for _, part := range strings.Split(accept, ",") {
+		tag, q := strings.TrimSpace(part), 1.0
+		if i := strings.Index(tag, ";"); i >= 0 {
+			var v float64
+			if _, err := fmt.Sscanf(strings.TrimSpace(tag[i+1:]), "q=%g", &v); err == nil {
+				q = v
+			}
+			tag = strings.TrimSpace(tag[:i])
+		}
+		base := strings.ToLower(tag)
+		if i := strings.IndexAny(base, "-_"); i >= 0 {
+			base = base[:i]
+		}
+		if HasLocale(base) && q > bestQ {
+			best, bestQ = base, q
+		}
+	}
+	return best
+}
