@@ -101,7 +101,7 @@ func serve(t *testing.T, s *Server) string {
 // screenshot saves a full-page PNG under testdata/screenshots and logs where.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}

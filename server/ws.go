@@ -166,8 +166,8 @@ func (st *runState) frame(final bool) web.RunFrame {
 		case st.ended[rt]:
 			side.Status = "finished"
 		}
+		side.Conns = timeline.Pack(v)
 		if st.ended[rt] || final {
-			side.Conns = timeline.Pack(v)
 			step := timeline.Step(now, 72)
 			side.Packed = timeline.ConnectionsText(side.Conns, step, web.T(st.lang, "run.connection"))
 			side.Text = timeline.Text(v, step)

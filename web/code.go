@@ -38,11 +38,15 @@ func Highlight(title, lang, src string, firstLine int) (Code, error) {
 	for i, line := range chroma.SplitTokensIntoLines(it.Tokens()) {
 		n := firstLine + i
 		fmt.Fprintf(&b, `<span class="ln" data-line="%d"><span class="num" aria-hidden="true">%d</span>`, n, n)
+		// The line's own newline goes; one is added after the span.
+		if k := len(line) - 1; k >= 0 {
+			line[k].Value = strings.TrimSuffix(line[k].Value, "\n")
+		}
 		var buf bytes.Buffer
 		if err := f.Format(&buf, styles.Fallback, chroma.Literator(line...)); err != nil {
 			return Code{}, fmt.Errorf("highlight %s: %w", title, err)
 		}
-		b.WriteString(strings.TrimSuffix(buf.String(), "\n"))
+		b.WriteString(buf.String())
 		b.WriteString("\n</span>")
 	}
 	b.WriteString(`</code></pre>`)

@@ -197,3 +197,8 @@ func switchURL(lang string, p Page) string {
 	}
 	return u
 }
+
+// wsConfig keeps a run's socket open in a background tab and never
+// reconnects it: each connection is one run, and a reconnect would start a
+// second one.
+const wsConfig = `{"ws":{"pauseOnBackground":false,"reconnect":false}}`
