@@ -120,6 +120,9 @@ func TestSemaphoreGoGolden(t *testing.T) {
 			got := goldenText(events)
 			path := filepath.Join("testdata", "semaphore-"+set.name+".golden")
 			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
 				}

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asyncplay/asyncplay/scenarios/timeline"
+)
+
+func TestEveryLocaleHasEveryKey(t *testing.T) {
+	for _, l := range Locales {
+		if messages[l.Code] == nil {
+			t.Fatalf("no messages for locale %s", l.Code)
+		}
+	}
+	for key := range messages["en"] {
+		for _, l := range Locales {
+			if messages[l.Code][key] == "" {
+				t.Errorf("locale %s lacks %q", l.Code, key)
+			}
+		}
+	}
+	for _, l := range Locales {
+		for key := range messages[l.Code] {
+			if _, ok := messages["en"][key]; !ok {
+				t.Errorf("locale %s has %q, which English lacks", l.Code, key)
+			}
+		}
+	}
+}
+
+func TestNegotiate(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", "en"},
+		{"ja", "ja"},
+		{"ja-JP,ja;q=0.9,en-US;q=0.8", "ja"},
+		{"en-US,en;q=0.9,ja;q=0.8", "en"},
+		{"fr-FR,ja;q=0.5", "ja"},
+		{"fr", "en"},
+		{"en;q=0.2,ja;q=0.7", "ja"},
+		{"JA_jp", "ja"},
+		{";;;,,q=", "en"},
+	} {
+		if got := Negotiate(tc.in); got != tc.want {
+			t.Errorf("Negotiate(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+var missingKey = regexp.MustCompile(`\[[a-z]+(\.[a-z]+)+\]`)
+
+// TestFrameInEveryLocale renders a finished frame and a live one in each
+// locale and checks no UI string is missing.
+func TestFrameInEveryLocale(t *testing.T) {
+	var tl timeline.Timeline
+	for _, e := range []timeline.Event{
+		{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"},
+		{At: 0, Lane: "main", Kind: timeline.Wait, Label: "taskgroup"},
+		{At: 0, Lane: "download 1", Kind: timeline.Spawn},
+		{At: 0, Lane: "download 1", Kind: timeline.Acquire, Label: "semaphore"},
+		{At: 0, Lane: "download 2", Kind: timeline.Spawn},
+		{At: 0, Lane: "download 2", Kind: timeline.Wait, Label: "semaphore"},
+		{At: time.Second, Lane: "download 1", Kind: timeline.Release, Label: "semaphore"},
+		{At: time.Second, Lane: "download 1", Kind: timeline.Done},
+		{At: time.Second, Lane: "download 2", Kind: timeline.Acquire, Label: "semaphore"},
+		{At: 2 * time.Second, Lane: "download 2", Kind: timeline.Release, Label: "semaphore"},
+		{At: 2 * time.Second, Lane: "download 2", Kind: timeline.Error, Label: "ValueError: boom"},
+		{At: 2 * time.Second, Lane: "main", Kind: timeline.Done},
+	} {
+		tl.Add(e)
+	}
+	for _, l := range Locales {
+		for _, final := range []bool{false, true} {
+			now := 1500 * time.Millisecond
+			if final {
+				now = 2 * time.Second
+			}
+			v := tl.At(now)
+			f := RunFrame{Lang: l.Code, Now: now, Scale: Scale(now), Finished: final, Sides: []SideView{
+				{Runtime: "python", Name: "CPython", Status: "failed", Err: "boom", View: v, Conns: timeline.Pack(v), Packed: "x", Text: "y"},
+				{Runtime: "go", Name: "Go", Status: "unavailable", Err: T(l.Code, "run.nopython")},
+			}}
+			var buf bytes.Buffer
+			if err := Frame(f).Render(context.Background(), &buf); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if m := missingKey.FindString(out); m != "" {
+				t.Errorf("%s frame (final=%v) shows a missing string %s", l.Code, final, m)
+			}
+			if !strings.Contains(out, `class="seg wait"`) || !strings.Contains(out, `class="hold"`) {
+				t.Errorf("%s frame lacks wait segments or holds:\n%s", l.Code, out)
+			}
+			if final != strings.Contains(out, `data-total=`) {
+				t.Errorf("%s frame (final=%v): summary shown = %v", l.Code, final, !final)
+			}
+		}
+	}
+}
+
+func TestHighlightLines(t *testing.T) {
+	c, err := Highlight("x.go", "go", "package x\n\nfunc f() {\n\treturn\n}\n", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(c.HTML)
+	for _, n := range []string{"10", "11", "12", "13", "14"} {
+		if !strings.Contains(html, `data-line="`+n+`"`) {
+			t.Errorf("highlighted code lacks line %s:\n%s", n, html)
+		}
+	}
+	if strings.Contains(html, `data-line="15"`) {
+		t.Errorf("highlighted code has a line past the end:\n%s", html)
+	}
+	if strings.Count(html, "\n") != 5 {
+		t.Errorf("highlighted code has %d newlines; want one per line (5):\n%q", strings.Count(html, "\n"), html)
+	}
+	if _, err := Highlight("x", "no-such-language", "", 1); err == nil {
+		t.Error("Highlight with an unknown language = nil error")
+	}
+}
