@@ -45,9 +45,14 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	defer conn.CloseNow()
 
 	// The run lives until the visitor goes (CloseRead's context ends when
-	// the peer closes or sends anything) or the server shuts down.
-	ctx, cancel := context.WithCancel(conn.CloseRead(s.base))
+	// the peer closes or sends anything) or the server shuts down. The
+	// reader must not watch the server's context itself: a cancelled read
+	// drops the connection without the close frame that says why.
+	gone := conn.CloseRead(context.Background())
+	ctx, cancel := context.WithCancel(s.base)
 	defer cancel()
+	stopWatch := context.AfterFunc(gone, cancel)
+	defer stopWatch()
 
 	st := newRunState(lang, s.sideNames())
 	done := make(chan struct{})

@@ -84,7 +84,7 @@ func secs(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f',
 
 // Ticks are the times where the axis gets a mark.
 func (f RunFrame) Ticks() []time.Duration {
-	step := timeline.Step(f.Scale, 8)
+	step := timeline.Step(f.Scale, 6)
 	var out []time.Duration
 	for t := time.Duration(0); t <= f.Scale; t += step {
 		out = append(out, t)
