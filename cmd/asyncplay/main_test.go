@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/dlclark/regexp2/v2.runClock"))
+}
+
+func requirePython(t *testing.T) {
+	t.Helper()
+	if _, err := pyrun.Find(context.Background()); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs python3 >= 3.11 (apt-get install python3): %v", err)
+		}
+		t.Skipf("SKIP: needs python3 >= 3.11 (apt-get install python3): %v", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(out.String()) == "" {
+		t.Error("version printed nothing")
+	}
+}
+
+func TestTraceLanes(t *testing.T) {
+	requirePython(t)
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"trace", "--virtual", "--width", "40", "testdata/unseen.py"}, &out, &errOut)
+	if err != nil {
+		t.Fatalf("trace: %v\n%s", err, errOut.String())
+	}
+	text := out.String()
+	for _, want := range []string{"main ", "worker ", "worker #2 ", "3 lanes,", "C\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("trace output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestTraceJSON(t *testing.T) {
+	requirePython(t)
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"trace", "--json", "--virtual", "--set", "JOBS=[0.1,0.1]", "testdata/unseen.py"}, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lanes := map[string]bool{}
+	var last struct {
+		T    float64 `json:"t"`
+		Lane string  `json:"lane"`
+		Kind string  `json:"kind"`
+		Line int     `json:"line"`
+	}
+	sc := bufio.NewScanner(&out)
+	n := 0
+	for sc.Scan() {
+		if err := json.Unmarshal(sc.Bytes(), &last); err != nil {
+			t.Fatalf("line %d is not JSON: %q", n+1, sc.Text())
+		}
+		if last.Kind == "" || last.Lane == "" {
+			t.Errorf("line %d lacks kind or lane: %s", n+1, sc.Text())
+		}
+		lanes[last.Lane] = true
+		n++
+	}
+	if len(lanes) != 3 || last.Lane != "main" || last.Kind != "done" {
+		t.Errorf("lanes %v, last event %+v; want main and two workers, main done last", lanes, last)
+	}
+	if last.T < 0.09 || last.T > 0.2 {
+		t.Errorf("program ended at t=%.3f; want about 0.1 s with --set JOBS=[0.1,0.1]", last.T)
+	}
+}
+
+func TestTraceErrors(t *testing.T) {
+	requirePython(t)
+	if err := run(context.Background(), []string{"trace"}, io.Discard, io.Discard); err == nil {
+		t.Error("trace with no program = nil error")
+	}
+	if err := run(context.Background(), []string{"trace", "testdata/no-such.py"}, io.Discard, io.Discard); err == nil {
+		t.Error("trace of a missing file = nil error")
+	}
+	bad := t.TempDir() + "/bad.py"
+	if err := os.WriteFile(bad, []byte("def (:\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"trace", bad}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SyntaxError") {
+		t.Errorf("trace of invalid Python = %v; want a SyntaxError", err)
+	}
+}
+
+// TestServeAndShutdown starts the real server on a free port, fetches a
+// page, and stops it with the context, as a signal would.
+func TestServeAndShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	i := strings.Index(line, "http://")
+	if i < 0 {
+		t.Fatalf("start-up line %q has no address", line)
+	}
+	url := strings.TrimSpace(line[i:])
+	resp, err := http.Get(url + "en/lessons/semaphore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET lesson = %d; want 200", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run after shutdown = %v; want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not stop")
+	}
+}
+
+func TestServeRefusesBadFlag(t *testing.T) {
+	if err := run(context.Background(), []string{"--nope"}, io.Discard, io.Discard); err == nil {
+		t.Error("run --nope = nil error")
+	}
+}
