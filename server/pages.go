@@ -153,7 +153,7 @@ func (s *Server) scenarioOf(l *lessons.Lesson, id string) *scenarios.Scenario {
 func (s *Server) play(lang, slug string, sc *scenarios.Scenario, vals scenarios.Values, probs []scenarios.Problem) web.PlayView {
 	code := s.code[sc.ID]
 	pv := web.PlayView{Lang: lang, Lesson: slug, Scenario: sc, Python: code[0], Go: code[1],
-		Values: map[string]string{}, Problems: map[string]string{}}
+		Values: map[string]string{}, Problems: map[string]string{}, NoPython: s.cfg.Python == nil}
 	for _, p := range sc.Params {
 		pv.Values[p.Name] = vals.Raw(p.Name)
 	}

@@ -39,6 +39,7 @@ type PlayView struct {
 	Values   map[string]string // what the form shows, by parameter name
 	Problems map[string]string // messages next to fields, by parameter name
 	RunURL   string            // the WebSocket to connect to; "" before Run
+	NoPython bool              // the server has no Python: say so before anyone presses Run
 }
 
 // ID is the element id of the play area.
