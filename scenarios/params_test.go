@@ -3,6 +3,7 @@ package scenarios
 import (
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,3 +98,28 @@ func TestRegion(t *testing.T) {
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
+
+// TestSnippetShowsDefaults keeps the Python program's own constants equal to
+// the page's defaults, so the code a visitor reads is the run they get.
+func TestSnippetShowsDefaults(t *testing.T) {
+	v, _ := semaphoreScenario.Parse(nil)
+	src := semaphoreScenario.PythonSource().Code
+	for name, val := range semaphoreScenario.PythonSet(v) {
+		var want string
+		switch x := val.(type) {
+		case []float64:
+			parts := make([]string, len(x))
+			for i, f := range x {
+				parts[i] = strconv.FormatFloat(f, 'f', 1, 64)
+			}
+			want = name + " = [" + strings.Join(parts, ", ") + "]"
+		case int:
+			want = name + " = " + strconv.Itoa(x)
+		default:
+			t.Fatalf("%s has a value of type %T", name, val)
+		}
+		if !strings.Contains(src, "\n"+want) {
+			t.Errorf("%s does not say %q, the default run's value", semaphoreScenario.Python, want)
+		}
+	}
+}

@@ -2,7 +2,7 @@
 
 import asyncio
 
-DELAYS = [1.2, 2.9, 1.6, 2.5, 1.0, 1.4, 2.2, 1.8, 2.7]  # seconds each download takes
+DELAYS = [1.6, 1.8, 1.6, 1.0, 1.8, 1.5, 2.1, 1.2, 2.4]  # seconds each download takes
 LIMIT = 3  # connections the server allows at once
 
 
