@@ -1,0 +1,824 @@
+package pyrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/asyncplay/asyncplay/scenarios/timeline"
+)
+
+func TestMain(m *testing.M) {
+	// Internal errors in the tracer fail the run (exit 70) instead of being
+	// reported and survived, so that tests see them.
+	os.Setenv("ASYNCPLAY_TRACER_STRICT", "1")
+	if err := becomeSubreaper(); err != nil {
+		fmt.Fprintln(os.Stderr, "pyrun tests: cannot become a child subreaper:", err)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+var (
+	pyOnce sync.Once
+	py     Python
+	pyErr  error
+)
+
+// needPython finds python3 >= 3.11, or skips the test (fails it on CI).
+func needPython(t *testing.T) Python {
+	t.Helper()
+	pyOnce.Do(func() { py, pyErr = Find(context.Background()) })
+	if pyErr != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("needs python3 >= 3.11: %v", pyErr)
+		}
+		msg := fmt.Sprintf("SKIP: needs python3 >= 3.11 (apt-get install python3): %v", pyErr)
+		fmt.Fprintln(os.Stderr, msg)
+		t.Skip(msg)
+	}
+	return py
+}
+
+// trace runs prog and returns its events and error, checking the stream's
+// invariants whatever the outcome.
+func trace(t *testing.T, prog Program, opt Options) ([]timeline.Event, error) {
+	t.Helper()
+	p := needPython(t)
+	var evs []timeline.Event
+	err := p.Run(context.Background(), prog, opt, func(e timeline.Event) { evs = append(evs, e) })
+	checkStream(t, prog.Name, evs, err == nil)
+	return evs, err
+}
+
+// traceFile runs testdata/name on the virtual clock; the run must succeed.
+func traceFile(t *testing.T, name string, set map[string]any) []timeline.Event {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := trace(t, Program{Name: name, Source: src, Set: set}, Options{Virtual: true})
+	if err != nil {
+		t.Fatalf("Run(%s) = %v; want no error", name, err)
+	}
+	return evs
+}
+
+// checkStream checks what holds for every run: times in order, each lane
+// spawned once before anything else happens on it and, for a finished run,
+// ended exactly once, last.
+func checkStream(t *testing.T, name string, evs []timeline.Event, finished bool) {
+	t.Helper()
+	spawned := map[string]bool{}
+	ended := map[string]bool{}
+	var last time.Duration
+	for i, e := range evs {
+		if e.At < last {
+			t.Errorf("%s: event %d at %v comes after one at %v: %v", name, i, e.At, last, e)
+		}
+		last = e.At
+		if e.Lane == "(no task)" {
+			continue
+		}
+		if ended[e.Lane] {
+			t.Errorf("%s: event after the lane ended: %v", name, e)
+		}
+		switch {
+		case e.Kind == timeline.Spawn:
+			if spawned[e.Lane] {
+				t.Errorf("%s: lane %q spawned twice", name, e.Lane)
+			}
+			spawned[e.Lane] = true
+		case !spawned[e.Lane]:
+			t.Errorf("%s: event on a lane not spawned yet: %v", name, e)
+		}
+		if e.Kind.Ends() {
+			ended[e.Lane] = true
+		}
+	}
+	if finished {
+		for lane := range spawned {
+			if !ended[lane] {
+				t.Errorf("%s: lane %q never ended", name, lane)
+			}
+		}
+	}
+}
+
+// on returns the events on one lane.
+func on(evs []timeline.Event, lane string) []timeline.Event {
+	var out []timeline.Event
+	for _, e := range evs {
+		if e.Lane == lane {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// first returns the first event of kind (and label, if not "") on lane.
+func first(evs []timeline.Event, lane string, kind timeline.Kind, label string) (timeline.Event, bool) {
+	for _, e := range evs {
+		if e.Lane == lane && e.Kind == kind && (label == "" || e.Label == label) {
+			return e, true
+		}
+	}
+	return timeline.Event{}, false
+}
+
+// ends maps each lane to the kind of its last event.
+func ends(evs []timeline.Event) map[string]timeline.Kind {
+	out := map[string]timeline.Kind{}
+	for _, e := range evs {
+		if e.Lane != "(no task)" {
+			out[e.Lane] = e.Kind
+		}
+	}
+	return out
+}
+
+func sec(s float64) time.Duration { return timeline.Seconds(s) }
+
+func near(got, want, tol time.Duration) bool {
+	d := got - want
+	return d <= tol && d >= -tol
+}
+
+const tol = 10 * time.Millisecond
+
+func dump(evs []timeline.Event) string {
+	var b strings.Builder
+	for _, e := range evs {
+		b.WriteString(e.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func TestSemaphoreCap(t *testing.T) {
+	t.Parallel()
+	for _, limit := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("LIMIT=%d", limit), func(t *testing.T) {
+			t.Parallel()
+			evs := traceFile(t, "semaphore.py", map[string]any{"LIMIT": limit})
+			holders := map[string]bool{}
+			most, waits := 0, 0
+			for _, e := range evs {
+				if e.Label != "semaphore" {
+					continue
+				}
+				switch e.Kind {
+				case timeline.Acquire:
+					holders[e.Lane] = true
+				case timeline.Release:
+					delete(holders, e.Lane)
+				case timeline.Wait:
+					waits++
+				}
+				if e.Value > limit {
+					t.Errorf("%v: value %d > LIMIT %d", e, e.Value, limit)
+				}
+				if (e.Kind == timeline.Acquire || e.Kind == timeline.Release) && e.Value != len(holders) {
+					t.Errorf("%v: value = %d; want %d holders", e, e.Value, len(holders))
+				}
+				most = max(most, len(holders))
+			}
+			if most != limit {
+				t.Errorf("most holders at once = %d; want %d\n%s", most, limit, dump(evs))
+			}
+			if want := 6 - limit; waits != want {
+				t.Errorf("semaphore waits = %d; want %d", waits, want)
+			}
+		})
+	}
+}
+
+func TestLockFIFO(t *testing.T) {
+	t.Parallel()
+	evs := traceFile(t, "lock.py", nil)
+	var holder string
+	var waited, acquiredAfterWait []string
+	didWait := map[string]bool{}
+	for _, e := range evs {
+		if e.Label != "lock" {
+			continue
+		}
+		switch e.Kind {
+		case timeline.Wait:
+			waited = append(waited, e.Lane)
+			didWait[e.Lane] = true
+		case timeline.Acquire:
+			if holder != "" {
+				t.Errorf("%v while %s holds the lock", e, holder)
+			}
+			holder = e.Lane
+			if e.Value != 1 {
+				t.Errorf("%v: value = %d; want 1", e, e.Value)
+			}
+			if didWait[e.Lane] {
+				acquiredAfterWait = append(acquiredAfterWait, e.Lane)
+			}
+		case timeline.Release:
+			holder = ""
+		}
+	}
+	want := []string{"writer 1", "writer 2", "writer 3"}
+	if fmt.Sprint(waited) != fmt.Sprint(want) {
+		t.Errorf("lanes waiting for the lock = %v; want %v", waited, want)
+	}
+	if fmt.Sprint(acquiredAfterWait) != fmt.Sprint(waited) {
+		t.Errorf("waiters got the lock in order %v; want the order they waited, %v", acquiredAfterWait, waited)
+	}
+}
+
+func TestEventWakesWaitersAtSet(t *testing.T) {
+	t.Parallel()
+	evs := traceFile(t, "event.py", nil)
+	set, ok := first(evs, "main", timeline.Set, "event")
+	if !ok || !near(set.At, sec(1), tol) {
+		t.Fatalf("set event = %v (found %v); want one at 1s\n%s", set, ok, dump(evs))
+	}
+	for _, lane := range []string{"waiter", "waiter #2", "waiter #3"} {
+		w, ok := first(evs, lane, timeline.Wait, "event")
+		if !ok || !near(w.At, 0, tol) {
+			t.Errorf("%s wait = %v (found %v); want one at 0s", lane, w, ok)
+		}
+		wake, ok := first(evs, lane, timeline.Wake, "")
+		if !ok || !near(wake.At, set.At, tol) {
+			t.Errorf("%s wake = %v (found %v); want one at the set, %v", lane, wake, ok, set.At)
+		}
+		if got := ends(evs)[lane]; got != timeline.Done {
+			t.Errorf("%s ends %s; want done", lane, got)
+		}
+	}
+}
+
+func TestQueueBackpressure(t *testing.T) {
+	t.Parallel()
+	evs := traceFile(t, "backpressure.py", nil)
+	depth, puts, most := 0, 0, 0
+	firstWait := -1
+	for _, e := range evs {
+		switch {
+		case e.Kind == timeline.Put:
+			depth++
+			puts++
+		case e.Kind == timeline.Get:
+			depth--
+		case e.Kind == timeline.Wait && e.Label == "queue.put":
+			if e.Lane != "producer" {
+				t.Errorf("%v: want only the producer to wait on put", e)
+			}
+			if firstWait < 0 {
+				firstWait = puts
+			}
+			continue
+		default:
+			continue
+		}
+		if e.Value != depth {
+			t.Errorf("%v: value = %d; want the depth, %d", e, e.Value, depth)
+		}
+		most = max(most, depth)
+	}
+	if firstWait != 2 {
+		t.Errorf("producer first waited on queue.put after %d puts; want 2 (maxsize)\n%s", firstWait, dump(evs))
+	}
+	if most != 2 || depth != 0 || puts != 6 {
+		t.Errorf("deepest = %d, final depth = %d, puts = %d; want 2, 0, 6", most, depth, puts)
+	}
+}
+
+func TestCancellationCleanup(t *testing.T) {
+	t.Parallel()
+	evs := traceFile(t, "cancel.py", nil)
+	worker := on(evs, "worker")
+	cleanup, ok := first(evs, "worker", timeline.Log, "cleanup")
+	if !ok || !near(cleanup.At, sec(0.5), tol) {
+		t.Errorf("cleanup log = %v (found %v); want one at the cancel, 0.5s\n%s", cleanup, ok, dump(evs))
+	}
+	last := worker[len(worker)-1]
+	if last.Kind != timeline.Cancelled || !near(last.At, sec(0.5), tol) {
+		t.Errorf("worker ends with %v; want cancelled at 0.5s", last)
+	}
+	if got := ends(evs)["main"]; got != timeline.Done {
+		t.Errorf("main ends %s; want done", got)
+	}
+	if _, ok := first(evs, "main", timeline.Log, "worker cancelled"); !ok {
+		t.Errorf("main did not log that the worker was cancelled")
+	}
+}
+
+func TestTaskGroupFailureCancelsSiblings(t *testing.T) {
+	t.Parallel()
+	evs := traceFile(t, "taskgroup.py", nil)
+	tests := []struct {
+		lane  string
+		kind  timeline.Kind
+		label string
+		at    time.Duration
+	}{
+		{"fails", timeline.Error, "ValueError: boom", sec(1)},
+		{"slow", timeline.Cancelled, "", sec(1)},
+		{"slow #2", timeline.Cancelled, "", sec(1)},
+		{"main", timeline.Done, "", sec(1)},
+	}
+	for _, tt := range tests {
+		lane := on(evs, tt.lane)
+		if len(lane) == 0 {
+			t.Errorf("no lane %q\n%s", tt.lane, dump(evs))
+			continue
+		}
+		last := lane[len(lane)-1]
+		if last.Kind != tt.kind || last.Label != tt.label || !near(last.At, tt.at, tol) {
+			t.Errorf("%s ends with %v; want %s %q at %v", tt.lane, last, tt.kind, tt.label, tt.at)
+		}
+	}
+	if w, ok := first(evs, "main", timeline.Wait, "taskgroup"); !ok {
+		t.Errorf("main never waited on the taskgroup: %v", w)
+	}
+}
+
+func TestBlockingCallFreezesLoop(t *testing.T) {
+	evs := traceFile(t, "blocking.py", nil)
+	b, ok := first(evs, "blocker", timeline.Blocked, "")
+	if !ok {
+		t.Fatalf("no blocked event on blocker\n%s", dump(evs))
+	}
+	if !near(b.At, sec(0.05), tol) || !near(b.Dur, sec(0.3), 2*tol) || b.Line != 14 {
+		t.Errorf("blocked = %v; want at 0.05s for 0.3s, line 14", b)
+	}
+	// The ticker's first timer was due at 0.1s but the loop was frozen.
+	wake, _ := first(evs, "ticker", timeline.Wake, "")
+	if want := b.At + b.Dur; !near(wake.At, want, 2*tol) {
+		t.Errorf("ticker first wakes at %v; want when the loop thawed, %v", wake.At, want)
+	}
+	for _, e := range evs {
+		if e.Kind == timeline.Blocked && e.Lane != "blocker" {
+			t.Errorf("unexpected %v", e)
+		}
+	}
+}
+
+func TestToThreadKeepsLoopRunning(t *testing.T) {
+	evs := traceFile(t, "to_thread.py", nil)
+	for _, e := range evs {
+		if e.Kind == timeline.Blocked {
+			t.Errorf("unexpected %v", e)
+		}
+	}
+	var wakes []time.Duration
+	for _, e := range on(evs, "ticker") {
+		if e.Kind == timeline.Wake {
+			wakes = append(wakes, e.At)
+		}
+	}
+	if len(wakes) != 3 {
+		t.Fatalf("ticker wakes %d times; want 3\n%s", len(wakes), dump(evs))
+	}
+	for i, at := range wakes {
+		if want := sec(0.1 * float64(i+1)); !near(at, want, tol) {
+			t.Errorf("ticker wake %d at %v; want on time, %v", i, at, want)
+		}
+	}
+	th := on(evs, "thread: sleep")
+	if len(th) != 2 || th[0].Kind != timeline.Spawn || th[1].Kind != timeline.Done {
+		t.Fatalf("thread lane = %v; want spawn, done\n%s", th, dump(evs))
+	}
+	if d := th[1].At - th[0].At; !near(d, sec(0.3), 2*tol) {
+		t.Errorf("thread work took %v; want 0.3s", d)
+	}
+	if _, ok := first(evs, "blocker", timeline.Wait, "thread"); !ok {
+		t.Errorf("blocker never waited on the thread")
+	}
+}
+
+func TestVirtualClock(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	evs := traceFile(t, "long.py", nil)
+	wall := time.Since(start)
+	if wall >= time.Second {
+		t.Errorf("5s of asyncio sleeping took %v of wall time; want well under 1s", wall)
+	}
+	last := evs[len(evs)-1]
+	if last.Kind != timeline.Done || !near(last.At, sec(5), tol) {
+		t.Errorf("last event = %v; want main done at 5s", last)
+	}
+}
+
+func TestRealClock(t *testing.T) {
+	src, _ := os.ReadFile("testdata/realclock.py")
+	evs, err := trace(t, Program{Name: "realclock.py", Source: src}, Options{})
+	if err != nil {
+		t.Fatalf("Run = %v; want no error", err)
+	}
+	for i, label := range []string{"first", "second"} {
+		e, ok := first(evs, "main", timeline.Log, label)
+		if want := sec(0.2 * float64(i+1)); !ok || !near(e.At, want, 50*time.Millisecond) {
+			t.Errorf("log %q = %v (found %v); want at about %v", label, e, ok, want)
+		}
+	}
+}
+
+func TestOrdinaryPrograms(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file  string
+		ends  map[string]timeline.Kind
+		check func(t *testing.T, evs []timeline.Event)
+	}{
+		{"modlevel.py", map[string]timeline.Kind{
+			"main": timeline.Done, "job": timeline.Done, "job #2": timeline.Done, "job #3": timeline.Done,
+		}, func(t *testing.T, evs []timeline.Event) {
+			for _, label := range []string{"semaphore", "lock"} {
+				if _, ok := first(evs, "job", timeline.Acquire, label); !ok {
+					t.Errorf("no acquire of the module-level %s", label)
+				}
+			}
+			if _, ok := first(evs, "job #2", timeline.Wait, "semaphore"); !ok {
+				t.Errorf("job #2 never waited on the module-level semaphore")
+			}
+			if _, ok := first(evs, "main", timeline.Wait, "event"); !ok {
+				t.Errorf("main never waited on the module-level event")
+			}
+		}},
+		{"helper.py", map[string]timeline.Kind{
+			"main": timeline.Done, "worker": timeline.Done, "worker #2": timeline.Done, "worker #3": timeline.Done,
+		}, func(t *testing.T, evs []timeline.Event) {
+			for lane, want := range map[string]string{"worker": "1", "worker #2": "4", "worker #3": "9"} {
+				if e, _ := first(evs, lane, timeline.Done, ""); e.Label != want {
+					t.Errorf("%s done label = %q; want %q", lane, e.Label, want)
+				}
+			}
+		}},
+		{"workers.py", map[string]timeline.Kind{
+			"main": timeline.Done, "worker": timeline.Cancelled, "worker #2": timeline.Cancelled, "worker #3": timeline.Cancelled,
+		}, func(t *testing.T, evs []timeline.Event) {
+			w, ok := first(evs, "main", timeline.Wait, "queue.join")
+			if !ok || !near(w.At, 0, tol) {
+				t.Errorf("main queue.join wait = %v (found %v); want at 0s", w, ok)
+			}
+		}},
+		{"presem.py", map[string]timeline.Kind{
+			"main": timeline.Done, "job": timeline.Done, "job #2": timeline.Done, "job #3": timeline.Done,
+			"job #4": timeline.Done, "job #5": timeline.Done,
+		}, func(t *testing.T, evs []timeline.Event) {
+			acquires := 0
+			for _, e := range evs {
+				if e.Label == "semaphore" && e.Value > 2 {
+					t.Errorf("%v: more than LIMIT=2 held", e)
+				}
+				if e.Kind == timeline.Acquire {
+					acquires++
+					if e.Lane != "main" {
+						t.Errorf("%v: want main to acquire for the jobs", e)
+					}
+				}
+			}
+			if acquires != 5 {
+				t.Errorf("acquires = %d; want 5", acquires)
+			}
+		}},
+		{"first.py", map[string]timeline.Kind{
+			"main": timeline.Done, "fetch": timeline.Done, "fetch #2": timeline.Cancelled,
+		}, func(t *testing.T, evs []timeline.Event) {
+			if e, _ := first(evs, "fetch", timeline.Done, ""); e.Label != "'mirror'" {
+				t.Errorf("fetch done label = %q; want 'mirror'", e.Label)
+			}
+			if _, ok := first(evs, "main", timeline.Wait, "wait"); !ok {
+				t.Errorf("main never waited in asyncio.wait")
+			}
+			if w, ok := first(evs, "main", timeline.Wake, ""); !ok || !near(w.At, sec(0.2), tol) {
+				t.Errorf("main wake = %v (found %v); want at the first completion, 0.2s", w, ok)
+			}
+		}},
+		{"nested.py", map[string]timeline.Kind{
+			"main": timeline.Done, "branch": timeline.Done, "branch #2": timeline.Done,
+			"leaf": timeline.Done, "leaf #2": timeline.Done, "leaf #3": timeline.Done,
+			"leaf #4": timeline.Done, "leaf #5": timeline.Done,
+		}, func(t *testing.T, evs []timeline.Event) {
+			d, ok := first(evs, "main", timeline.Deadline, "")
+			if !ok || d.Dur != sec(0.5) || d.Line != 19 {
+				t.Errorf("wait_for deadline = %v (found %v); want dur 0.5s on line 19", d, ok)
+			}
+			to, ok := first(evs, "main", timeline.Timeout, "")
+			if !ok || !near(to.At, d.At+sec(0.5), tol) {
+				t.Errorf("timeout = %v (found %v); want 0.5s after the deadline was set", to, ok)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			evs := traceFile(t, tt.file, nil)
+			got := ends(evs)
+			for lane, want := range tt.ends {
+				if got[lane] != want {
+					t.Errorf("lane %q ends %q; want %q\n%s", lane, got[lane], want, dump(evs))
+				}
+			}
+			for lane := range got {
+				if _, ok := tt.ends[lane]; !ok && !(tt.file == "nested.py" && lane == "sleep") {
+					// 3.11's wait_for runs its coroutine in a task of its own.
+					t.Errorf("unexpected lane %q", lane)
+				}
+			}
+			tt.check(t, evs)
+		})
+	}
+}
+
+func TestDownloadsExample(t *testing.T) {
+	t.Parallel()
+	evs := traceFile(t, "downloads.py", nil)
+	want := `0.00 main spawn "main" 0 L14
+0.00 download 1 spawn "download" 0 L13
+0.00 download 2 spawn "download" 0 L13
+0.00 download 3 spawn "download" 0 L13
+0.00 download 4 spawn "download" 0 L13
+0.00 main wait "taskgroup" 0 L11
+0.00 download 1 acquire "semaphore" 1 L5
+0.00 download 1 log "download 1: start" 0 L6
+0.00 download 1 sleep "" 0 L7 1.00s
+0.00 download 2 acquire "semaphore" 2 L5
+0.00 download 2 log "download 2: start" 0 L6
+0.00 download 2 sleep "" 0 L7 2.00s
+0.00 download 3 wait "semaphore" 0 L5
+0.00 download 4 wait "semaphore" 0 L5
+1.00 download 1 wake "" 0 L7
+1.00 download 1 log "download 1: done" 0 L8
+1.00 download 1 release "semaphore" 1 L5
+1.00 download 1 done "" 0 L0
+1.00 download 3 acquire "semaphore" 2 L5
+1.00 download 3 log "download 3: start" 0 L6
+1.00 download 3 sleep "" 0 L7 1.50s
+2.00 download 2 wake "" 0 L7
+2.00 download 2 log "download 2: done" 0 L8
+2.00 download 2 release "semaphore" 1 L5
+2.00 download 2 done "" 0 L0
+2.00 download 4 acquire "semaphore" 2 L5
+2.00 download 4 log "download 4: start" 0 L6
+2.00 download 4 sleep "" 0 L7 1.00s
+2.50 download 3 wake "" 0 L7
+2.50 download 3 log "download 3: done" 0 L8
+2.50 download 3 release "semaphore" 1 L5
+2.50 download 3 done "" 0 L0
+3.00 download 4 wake "" 0 L7
+3.00 download 4 log "download 4: done" 0 L8
+3.00 download 4 release "semaphore" 0 L5
+3.00 download 4 done "" 0 L0
+3.00 main wake "" 0 L11
+3.00 main done "" 0 L0
+`
+	var b strings.Builder
+	for _, e := range evs {
+		fmt.Fprintf(&b, "%.2f %s %s %q %d L%d", e.At.Seconds(), e.Lane, e.Kind, e.Label, e.Value, e.Line)
+		if e.Dur != 0 {
+			fmt.Fprintf(&b, " %.2fs", e.Dur.Seconds())
+		}
+		b.WriteByte('\n')
+	}
+	if got := b.String(); got != want {
+		t.Errorf("events of downloads.py =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestSet(t *testing.T) {
+	t.Parallel()
+	src, _ := os.ReadFile("testdata/constants.py")
+	tests := []struct {
+		name    string
+		set     map[string]any
+		wantLog string
+		wantErr string
+	}{
+		{"none", nil, "2 ['a'] int", ""},
+		{"annotated", map[string]any{"LIMIT": 5}, "5 ['a'] int", ""},
+		{"list", map[string]any{"NAMES": []string{"x", "y"}, "LIMIT": 1.5}, "1.5 ['x', 'y'] float", ""},
+		{"missing", map[string]any{"NOPE": 1}, "", "no top-level NOPE = ... in lesson.py to set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			evs, err := trace(t, Program{Name: "lesson.py", Source: src, Set: tt.set}, Options{Virtual: true})
+			if tt.wantErr != "" {
+				var pe *ProgramError
+				if !errors.As(err, &pe) || pe.ExitCode != 2 || !strings.Contains(pe.Stderr, tt.wantErr) {
+					t.Fatalf("Run(Set=%v) = %v; want a ProgramError, exit status 2, saying %q", tt.set, err, tt.wantErr)
+				}
+				if !errors.Is(err, ErrProgramFailed) {
+					t.Errorf("errors.Is(%v, ErrProgramFailed) = false; want true", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Run(Set=%v) = %v; want no error", tt.set, err)
+			}
+			if len(evs) != 1 || evs[0].Label != tt.wantLog || evs[0].Lane != "(no task)" || evs[0].Line != 4 {
+				t.Errorf("Run(Set=%v) events = %v; want one log %q on (no task), line 4", tt.set, evs, tt.wantLog)
+			}
+		})
+	}
+}
+
+func TestStdinProgramName(t *testing.T) {
+	t.Parallel()
+	src := `import asyncio
+async def main():
+    print("about to fail")
+    await asyncio.sleep(0.1)
+    raise ValueError("boom")
+asyncio.run(main())
+`
+	evs, err := trace(t, Program{Name: "lesson.py", Source: []byte(src)}, Options{Virtual: true})
+	var pe *ProgramError
+	if !errors.As(err, &pe) || pe.ExitCode != 1 {
+		t.Fatalf("Run = %v; want a ProgramError with exit status 1", err)
+	}
+	for _, want := range []string{
+		`File "lesson.py", line 6, in <module>`,
+		`File "lesson.py", line 5, in main`,
+		`raise ValueError("boom")`,
+		"ValueError: boom",
+	} {
+		if !strings.Contains(pe.Stderr, want) {
+			t.Errorf("traceback =\n%s\nwant it to contain %q", pe.Stderr, want)
+		}
+	}
+	if strings.Contains(pe.Stderr, "<string>") {
+		t.Errorf("traceback shows the tracer's frames:\n%s", pe.Stderr)
+	}
+	log, _ := first(evs, "main", timeline.Log, "about to fail")
+	end := on(evs, "main")[len(on(evs, "main"))-1]
+	if log.Line != 3 || end.Kind != timeline.Error || end.Label != "ValueError: boom" || end.Line != 5 {
+		t.Errorf("log = %v, end = %v; want the log on line 3 and error ValueError: boom on line 5", log, end)
+	}
+}
+
+func TestCancelKillsProcessGroup(t *testing.T) {
+	if _, err := exec.LookPath("sleep"); err != nil {
+		t.Skip("needs sleep(1)")
+	}
+	p := needPython(t)
+	src, _ := os.ReadFile("testdata/spawner.py")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var pgid, child int
+	var cancelled time.Time
+	err := p.Run(ctx, Program{Name: "spawner.py", Source: src}, Options{}, func(e timeline.Event) {
+		if e.Kind == timeline.Log && strings.HasPrefix(e.Label, "pids ") {
+			f := strings.Fields(e.Label)
+			pgid, _ = strconv.Atoi(f[1])
+			child, _ = strconv.Atoi(f[2])
+			cancelled = time.Now()
+			cancel()
+		}
+	})
+	if pgid == 0 {
+		t.Fatalf("Run = %v before the program said its pids", err)
+	}
+	if took := time.Since(cancelled); took > time.Second {
+		t.Errorf("Run returned %v after the cancel; want promptly", took)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Run = %v; want errors.Is(err, context.Canceled)", err)
+	}
+	if err := syscall.Kill(-pgid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("kill(-%d, 0) = %v; want ESRCH: the process group outlived the run", pgid, err)
+	}
+	if err := syscall.Kill(child, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("kill(%d, 0) = %v; want ESRCH: the child process outlived the run", child, err)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	tests := []struct {
+		name    string
+		src     string
+		opt     Options
+		reason  error
+		message string
+	}{
+		{"deadline", "import asyncio\nasyncio.run(asyncio.sleep(60))\n",
+			Options{Deadline: 300 * time.Millisecond}, ErrDeadline,
+			"the Python run took longer than 300ms and was stopped"},
+		{"deadline virtual", "import time\ntime.sleep(60)\n",
+			Options{Virtual: true, Deadline: 300 * time.Millisecond}, ErrDeadline,
+			"the Python run took longer than 300ms and was stopped"},
+		{"events", "for i in range(100000):\n    print(i)\n",
+			Options{Virtual: true, MaxEvents: 50}, ErrTooManyEvents,
+			"the Python run produced more than 50 events and was stopped"},
+		{"output", "for i in range(100000):\n    print('x' * 150)\n",
+			Options{Virtual: true, MaxOutput: 4 << 10}, ErrTooMuchOutput,
+			"the Python run wrote more than 4 KiB of output and was stopped"},
+		{"stderr", "import sys\nfor i in range(100000):\n    sys.stderr.write('y' * 1000)\n",
+			Options{Virtual: true, MaxOutput: 1 << 20}, ErrTooMuchOutput,
+			"the Python run wrote more than 1 MiB of output and was stopped"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			_, err := trace(t, Program{Name: "limits.py", Source: []byte(tt.src)}, tt.opt)
+			var le *LimitError
+			if !errors.Is(err, tt.reason) || !errors.As(err, &le) || err.Error() != tt.message {
+				t.Fatalf("Run = %v; want %q (errors.Is %v)", err, tt.message, tt.reason)
+			}
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("Run took %v; want it stopped promptly", took)
+			}
+		})
+	}
+}
+
+// TestFakeTracer runs a shell script in the interpreter's place, to see how
+// Run takes output no real tracer should write.
+func TestFakeTracer(t *testing.T) {
+	t.Parallel()
+	const good = `{"t": 0, "lane": "main", "kind": "spawn"}`
+	tests := []struct {
+		name    string
+		script  string
+		wantBad string // the bad line Run should report; "" for no error
+	}{
+		{"bad line", "echo '" + good + "'\necho 'not an event'\nsleep 5\n", "not an event"},
+		{"cut-off last line", "echo '" + good + "'\nprintf '{\"t\": 0, \"la'\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := filepath.Join(t.TempDir(), "python3")
+			if err := os.WriteFile(fake, []byte("#!/bin/sh\ncat >/dev/null\n"+tt.script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var evs []timeline.Event
+			start := time.Now()
+			err := Python{Path: fake}.Run(context.Background(), Program{Source: []byte("pass")}, Options{}, func(e timeline.Event) {
+				evs = append(evs, e)
+			})
+			if len(evs) != 1 || evs[0].Kind != timeline.Spawn {
+				t.Errorf("events = %v; want the one good event", evs)
+			}
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("Run took %v; want the fake stopped at once", took)
+			}
+			if tt.wantBad == "" {
+				if err != nil {
+					t.Errorf("Run = %v; want no error", err)
+				}
+				return
+			}
+			var be *BadOutputError
+			if !errors.Is(err, ErrBadOutput) || !errors.As(err, &be) || be.Line != tt.wantBad {
+				t.Errorf("Run = %v; want a BadOutputError for the line %q", err, tt.wantBad)
+			}
+		})
+	}
+}
+
+func TestFind(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "python3.8")
+	if err := os.WriteFile(old, []byte("#!/bin/sh\necho 3.8.10\necho /usr/bin/python3.8\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		env  string
+		want []string
+	}{
+		{filepath.Join(dir, "missing"), []string{"ASYNCPLAY_PYTHON=", "cannot be run", "install python3 3.11 or later"}},
+		{old, []string{"is Python 3.8.10", "needs 3.11 or later", "install python3 3.11 or later"}},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.env), func(t *testing.T) {
+			t.Setenv("ASYNCPLAY_PYTHON", tt.env)
+			_, err := Find(context.Background())
+			if !errors.Is(err, ErrNoPython) {
+				t.Fatalf("Find() with ASYNCPLAY_PYTHON=%s = %v; want ErrNoPython", tt.env, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Find() = %q; want it to say %q", err, w)
+				}
+			}
+		})
+	}
+	t.Run("found", func(t *testing.T) {
+		p := needPython(t)
+		if p.Path == "" || !strings.HasPrefix(p.Version, "3.") {
+			t.Errorf("Find() = %+v; want a path and a 3.x version", p)
+		}
+	})
+}

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package pyrun
+
+func becomeSubreaper() error { return nil }
