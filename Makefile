@@ -1,8 +1,8 @@
 # The full test suite: regenerate templ code (and fail if the committed code
 # was stale), vet, then every test with the race detector.
-.PHONY: test generate run
+.PHONY: test generate run check-tools
 
-test:
+test: check-tools
 	go tool templ generate
 	@if [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
 		echo "generated templ code differs from what is committed:"; \
@@ -18,3 +18,11 @@ generate:
 
 run:
 	go run ./cmd/asyncplay
+
+# Say loudly which tests will skip on this machine (go test hides skip
+# messages of passing packages). Under CI=true those tests fail instead.
+check-tools:
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+		echo "*** WARNING: no python3 >= 3.11: the Python tests will SKIP (apt-get install python3) ***"
+	@[ -x /usr/bin/chromium ] || \
+		echo "*** WARNING: no /usr/bin/chromium: the browser tests will SKIP (apt-get install chromium) ***"
