@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/asyncplay/asyncplay/scenarios/pyrun"
+	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/scenarios/timeline"
 )
 
@@ -63,7 +64,7 @@ var ErrNoPython = errors.New("no python3 3.11 or later on this server")
 // Run starts both sides of s with v at once and returns when both have ended.
 // Each side's end, clean or not, reaches sink.End; Run itself returns only
 // ctx's error, if any.
-func (r *Runner) Run(ctx context.Context, s *Scenario, v Values, sink Sink) error {
+func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Values, sink Sink) error {
 	deadline := cmp(r.Deadline, DefaultDeadline)
 	maxEvents := int(cmp(time.Duration(r.MaxEvents), DefaultMaxEvents))
 	ctx, cancel := context.WithTimeout(ctx, deadline)
@@ -89,7 +90,7 @@ func (r *Runner) Run(ctx context.Context, s *Scenario, v Values, sink Sink) erro
 	return ctx.Err()
 }
 
-func (r *Runner) runGo(ctx context.Context, s *Scenario, v Values, maxEvents int, sink Sink) (err error) {
+func (r *Runner) runGo(ctx context.Context, s *scenario.Scenario, v scenario.Values, maxEvents int, sink Sink) (err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var rec *timeline.Recorder

@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/asyncplay/asyncplay/lessons"
-	"github.com/asyncplay/asyncplay/scenarios"
+	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/web"
 )
 
@@ -141,7 +141,7 @@ func (s *Server) handlePlay(c *echo.Context) error {
 	return render(c, http.StatusOK, web.Play(pv))
 }
 
-func (s *Server) scenarioOf(l *lessons.Lesson, id string) *scenarios.Scenario {
+func (s *Server) scenarioOf(l *lessons.Lesson, id string) *scenario.Scenario {
 	for _, sid := range l.Scenarios {
 		if sid == id {
 			return s.reg.Get(id)
@@ -150,7 +150,7 @@ func (s *Server) scenarioOf(l *lessons.Lesson, id string) *scenarios.Scenario {
 	return nil
 }
 
-func (s *Server) play(lang, slug string, sc *scenarios.Scenario, vals scenarios.Values, probs []scenarios.Problem) web.PlayView {
+func (s *Server) play(lang, slug string, sc *scenario.Scenario, vals scenario.Values, probs []scenario.Problem) web.PlayView {
 	code := s.code[sc.ID]
 	pv := web.PlayView{Lang: lang, Lesson: slug, Scenario: sc, Python: code[0], Go: code[1],
 		Values: map[string]string{}, Problems: map[string]string{}, NoPython: s.cfg.Python == nil}

@@ -66,7 +66,7 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	for {
 		select {
 		case <-done:
-			if err := s.sendFrame(ctx, conn, st, true); err != nil {
+			if err := s.sendFrame(conn, st, true); err != nil {
 				return nil
 			}
 			conn.Close(websocket.StatusNormalClosure, "run finished")
@@ -79,7 +79,7 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 			}
 			return nil
 		case <-tick.C:
-			if err := s.sendFrame(ctx, conn, st, false); err != nil {
+			if err := s.sendFrame(conn, st, false); err != nil {
 				cancel()
 				<-done
 				return nil
@@ -96,12 +96,15 @@ func (s *Server) sideNames() map[scenarios.Runtime]string {
 	return map[scenarios.Runtime]string{scenarios.Python: py, scenarios.Go: goName()}
 }
 
-func (s *Server) sendFrame(ctx context.Context, conn *websocket.Conn, st *runState, final bool) error {
+// sendFrame writes one frame. Its deadline is its own, not the run's: a
+// write interrupted by a cancelled context drops the connection, and a
+// shutting-down server still owes the visitor a close frame that says why.
+func (s *Server) sendFrame(conn *websocket.Conn, st *runState, final bool) error {
 	var buf bytes.Buffer
-	if err := web.Frame(st.frame(final)).Render(ctx, &buf); err != nil {
+	if err := web.Frame(st.frame(final)).Render(context.Background(), &buf); err != nil {
 		return err
 	}
-	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	return conn.Write(wctx, websocket.MessageText, buf.Bytes())
 }

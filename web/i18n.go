@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/asyncplay/asyncplay/scenarios"
+	"github.com/asyncplay/asyncplay/scenarios/scenario"
 )
 
 // Locale is a language the pages are written in.
@@ -171,7 +171,7 @@ func T(lang, key string, args ...any) string {
 }
 
 // ProblemText is a refused parameter's message in lang.
-func ProblemText(lang string, p scenarios.Problem) string {
+func ProblemText(lang string, p scenario.Problem) string {
 	return T(lang, "problem."+p.Code, p.Args...)
 }
 

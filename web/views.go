@@ -10,6 +10,7 @@ import (
 
 	"github.com/asyncplay/asyncplay/lessons"
 	"github.com/asyncplay/asyncplay/scenarios"
+	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/scenarios/timeline"
 )
 
@@ -33,7 +34,7 @@ type LessonView struct {
 type PlayView struct {
 	Lang     string
 	Lesson   string
-	Scenario *scenarios.Scenario
+	Scenario *scenario.Scenario
 	Python   Code
 	Go       Code
 	Values   map[string]string // what the form shows, by parameter name

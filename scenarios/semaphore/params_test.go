@@ -1,4 +1,4 @@
-package scenarios
+package semaphore
 
 import (
 	"net/url"
@@ -7,10 +7,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/asyncplay/asyncplay/scenarios/scenario"
 )
 
 func TestParseDefaults(t *testing.T) {
-	v, probs := semaphoreScenario.Parse(nil)
+	v, probs := Scenario.Parse(nil)
 	if len(probs) > 0 {
 		t.Fatalf("Parse(nil) problems = %v; want none", probs)
 	}
@@ -26,11 +28,11 @@ func TestParseDefaults(t *testing.T) {
 			t.Errorf("seeded delay %v; want 1–3 s in tenths", x)
 		}
 	}
-	again, _ := semaphoreScenario.Parse(nil)
+	again, _ := Scenario.Parse(nil)
 	if !reflect.DeepEqual(again.Durations("delays"), d) {
 		t.Errorf("the same seed gave %v then %v; want the same list", d, again.Durations("delays"))
 	}
-	other, _ := semaphoreScenario.Parse(url.Values{"seed": {"2"}})
+	other, _ := Scenario.Parse(url.Values{"seed": {"2"}})
 	if reflect.DeepEqual(other.Durations("delays"), d) {
 		t.Errorf("seed 2 gave the same delays as seed 1: %v", d)
 	}
@@ -43,22 +45,22 @@ func TestParseProblems(t *testing.T) {
 		param string
 		code  string
 	}{
-		{"downloads zero", url.Values{"downloads": {"0"}}, "downloads", ProblemRange},
-		{"downloads too many", url.Values{"downloads": {"101"}}, "downloads", ProblemRange},
-		{"downloads huge", url.Values{"downloads": {"99999999999999999999999"}}, "downloads", ProblemNumber},
-		{"limit text", url.Values{"limit": {"three"}}, "limit", ProblemNumber},
-		{"limit empty", url.Values{"limit": {""}}, "limit", ProblemNumber},
-		{"limit unicode digits", url.Values{"limit": {"３"}}, "limit", ProblemNumber},
-		{"limit 21", url.Values{"limit": {"21"}}, "limit", ProblemRange},
-		{"limit fraction", url.Values{"limit": {"2.5"}}, "limit", ProblemNumber},
-		{"delay too long", url.Values{"downloads": {"2"}, "delays": {"1,11"}}, "delays", ProblemList},
-		{"delay not a number", url.Values{"downloads": {"2"}, "delays": {"1,x"}}, "delays", ProblemList},
-		{"delay NaN", url.Values{"downloads": {"1"}, "delays": {"NaN"}}, "delays", ProblemList},
-		{"delays wrong count", url.Values{"delays": {"1,2"}}, "delays", ProblemCount},
-		{"seed negative", url.Values{"seed": {"-1"}}, "seed", ProblemRange},
+		{"downloads zero", url.Values{"downloads": {"0"}}, "downloads", scenario.ProblemRange},
+		{"downloads too many", url.Values{"downloads": {"101"}}, "downloads", scenario.ProblemRange},
+		{"downloads huge", url.Values{"downloads": {"99999999999999999999999"}}, "downloads", scenario.ProblemNumber},
+		{"limit text", url.Values{"limit": {"three"}}, "limit", scenario.ProblemNumber},
+		{"limit empty", url.Values{"limit": {""}}, "limit", scenario.ProblemNumber},
+		{"limit unicode digits", url.Values{"limit": {"３"}}, "limit", scenario.ProblemNumber},
+		{"limit 21", url.Values{"limit": {"21"}}, "limit", scenario.ProblemRange},
+		{"limit fraction", url.Values{"limit": {"2.5"}}, "limit", scenario.ProblemNumber},
+		{"delay too long", url.Values{"downloads": {"2"}, "delays": {"1,11"}}, "delays", scenario.ProblemList},
+		{"delay not a number", url.Values{"downloads": {"2"}, "delays": {"1,x"}}, "delays", scenario.ProblemList},
+		{"delay NaN", url.Values{"downloads": {"1"}, "delays": {"NaN"}}, "delays", scenario.ProblemList},
+		{"delays wrong count", url.Values{"delays": {"1,2"}}, "delays", scenario.ProblemCount},
+		{"seed negative", url.Values{"seed": {"-1"}}, "seed", scenario.ProblemRange},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, probs := semaphoreScenario.Parse(tc.q)
+			_, probs := Scenario.Parse(tc.q)
 			if len(probs) != 1 || probs[0].Param != tc.param || probs[0].Code != tc.code {
 				t.Errorf("Parse(%v) problems = %v; want one %s problem on %s", tc.q, probs, tc.code, tc.param)
 			}
@@ -67,7 +69,7 @@ func TestParseProblems(t *testing.T) {
 }
 
 func TestParseList(t *testing.T) {
-	v, probs := semaphoreScenario.Parse(url.Values{"downloads": {"3"}, "delays": {" 1.5, 0.25 ,2"}, "limit": {"2"}})
+	v, probs := Scenario.Parse(url.Values{"downloads": {"3"}, "delays": {" 1.5, 0.25 ,2"}, "limit": {"2"}})
 	if len(probs) > 0 {
 		t.Fatalf("problems = %v; want none", probs)
 	}
@@ -81,7 +83,7 @@ func TestParseList(t *testing.T) {
 }
 
 func TestRegion(t *testing.T) {
-	src := semaphoreScenario.GoSource()
+	src := Scenario.GoSource()
 	if src.FirstLine < 2 || len(src.Code) < 100 {
 		t.Fatalf("GoSource() = %+v; want the downloadAll region", src)
 	}
@@ -91,20 +93,19 @@ func TestRegion(t *testing.T) {
 	if contains(src.Code, "// show") || contains(src.Code, "// end") {
 		t.Errorf("GoSource() shows its markers:\n%s", src.Code)
 	}
-	if _, err := region("semaphore.go", "nope"); err == nil {
-		t.Error(`region("semaphore.go", "nope") = nil error; want one naming the missing region`)
+	if _, err := scenario.Region(files, "semaphore.go", "nope"); err == nil {
+		t.Error(`scenario.Region(files, "semaphore.go", "nope") = nil error; want one naming the missing region`)
 	}
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
-
 // TestSnippetShowsDefaults keeps the Python program's own constants equal to
 // the page's defaults, so the code a visitor reads is the run they get.
 func TestSnippetShowsDefaults(t *testing.T) {
-	v, _ := semaphoreScenario.Parse(nil)
-	src := semaphoreScenario.PythonSource().Code
-	for name, val := range semaphoreScenario.PythonSet(v) {
+	v, _ := Scenario.Parse(nil)
+	src := Scenario.PythonSource().Code
+	for name, val := range Scenario.PythonSet(v) {
 		var want string
 		switch x := val.(type) {
 		case []float64:
@@ -119,7 +120,7 @@ func TestSnippetShowsDefaults(t *testing.T) {
 			t.Fatalf("%s has a value of type %T", name, val)
 		}
 		if !strings.Contains(src, "\n"+want) {
-			t.Errorf("%s does not say %q, the default run's value", semaphoreScenario.Python, want)
+			t.Errorf("%s does not say %q, the default run's value", Scenario.Python, want)
 		}
 	}
 }
