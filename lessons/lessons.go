@@ -32,7 +32,7 @@ func Embedded() fs.FS {
 }
 
 // Locales are the languages every lesson is written in, the first the default.
-var Locales = []string{"en", "ja"}
+var Locales = []string{"en", "ja", "zh"}
 
 // Lesson is one lesson, ready to render.
 type Lesson struct {
@@ -43,6 +43,29 @@ type Lesson struct {
 	Title     map[string]string        // by locale
 	Summary   map[string]string        // one line, by locale
 	Prose     map[string]template.HTML // rendered Markdown, by locale
+	SeeAlso   []string                 // slugs of lessons that connect to this one
+	Params    map[string]ParamText     // labels for the scenarios' parameters, by name
+	Quiz      []Question               // questions for predict-then-run
+	Prev      *Lesson                  // the lesson before, in course order
+	Next      *Lesson                  // the lesson after
+}
+
+// ParamText is a parameter's label and help, by locale.
+type ParamText struct {
+	Label map[string]string `json:"label"`
+	Help  map[string]string `json:"help"`
+}
+
+// Question is a "predict, then run" question about a lesson's scenario: the
+// question, the choices (if it is multiple choice) and the answer, which the
+// run reveals.
+type Question struct {
+	ID       string              `json:"id"`
+	Scenario string              `json:"scenario"`
+	Question map[string]string   `json:"question"`
+	Choices  []map[string]string `json:"choices,omitempty"`
+	Answer   map[string]string   `json:"answer"`
+	Explain  map[string]string   `json:"explain,omitempty"`
 }
 
 // Catalog is every lesson in course order.
@@ -59,20 +82,29 @@ type indexFile struct {
 }
 
 type lessonFile struct {
-	Number    int               `json:"number"`
-	Group     string            `json:"group"`
-	Scenarios []string          `json:"scenarios"`
-	Title     map[string]string `json:"title"`
-	Summary   map[string]string `json:"summary"`
+	Number    int                  `json:"number"`
+	Group     string               `json:"group"`
+	Scenarios []string             `json:"scenarios"`
+	Title     map[string]string    `json:"title"`
+	Summary   map[string]string    `json:"summary"`
+	SeeAlso   []string             `json:"see_also"`
+	Params    map[string]ParamText `json:"params"`
+	Quiz      []Question           `json:"quiz"`
 }
 
 // Groups are the parts of the course, in order.
 var Groups = []string{"basics", "many", "limits", "blocking", "together"}
 
+// ScenarioParams says whether a scenario id is registered and, if so, the
+// names of its parameters.
+type ScenarioParams func(id string) (params []string, ok bool)
+
 // Load reads index.json and each lesson it names from fsys and checks them:
-// every locale has a title, a summary and prose; every scenario is one that
-// hasScenario knows. An error names the file at fault.
-func Load(fsys fs.FS, hasScenario func(id string) bool) (*Catalog, error) {
+// every locale has a title, a summary, prose, a label and help for every
+// parameter of every scenario the lesson runs, and the text of every quiz
+// question; every scenario is registered; every "see also" is a lesson. An
+// error names the file at fault.
+func Load(fsys fs.FS, scenarios ScenarioParams) (*Catalog, error) {
 	var idx indexFile
 	if err := readJSON(fsys, "index.json", &idx); err != nil {
 		return nil, err
@@ -98,12 +130,40 @@ func Load(fsys fs.FS, hasScenario func(id string) bool) (*Catalog, error) {
 			return nil, fmt.Errorf("%s: no scenarios", name)
 		}
 		for _, id := range lf.Scenarios {
-			if !hasScenario(id) {
+			params, ok := scenarios(id)
+			if !ok {
 				return nil, fmt.Errorf("%s: scenario %q is not registered", name, id)
+			}
+			for _, p := range params {
+				pt, ok := lf.Params[p]
+				if !ok {
+					return nil, fmt.Errorf("%s: no label for parameter %q of scenario %q", name, p, id)
+				}
+				for _, loc := range Locales {
+					if pt.Label[loc] == "" || pt.Help[loc] == "" {
+						return nil, fmt.Errorf("%s: parameter %q has no label or help in %q", name, p, loc)
+					}
+				}
+			}
+		}
+		for i, q := range lf.Quiz {
+			if q.ID == "" || !slices.Contains(lf.Scenarios, q.Scenario) {
+				return nil, fmt.Errorf("%s: quiz question %d needs an id and one of the lesson's scenarios", name, i+1)
+			}
+			for _, loc := range Locales {
+				if q.Question[loc] == "" || q.Answer[loc] == "" {
+					return nil, fmt.Errorf("%s: quiz question %q has no question or answer in %q", name, q.ID, loc)
+				}
+				for j, c := range q.Choices {
+					if c[loc] == "" {
+						return nil, fmt.Errorf("%s: quiz question %q choice %d has no text in %q", name, q.ID, j+1, loc)
+					}
+				}
 			}
 		}
 		l := &Lesson{Slug: slug, Number: lf.Number, Group: lf.Group, Scenarios: lf.Scenarios,
-			Title: lf.Title, Summary: lf.Summary, Prose: map[string]template.HTML{}}
+			Title: lf.Title, Summary: lf.Summary, Prose: map[string]template.HTML{},
+			SeeAlso: lf.SeeAlso, Params: lf.Params, Quiz: lf.Quiz}
 		for _, loc := range Locales {
 			if lf.Title[loc] == "" {
 				return nil, fmt.Errorf("%s: no title in %q", name, loc)
@@ -124,8 +184,18 @@ func Load(fsys fs.FS, hasScenario func(id string) bool) (*Catalog, error) {
 			// what Markdown makes.
 			l.Prose[loc] = template.HTML(buf.String())
 		}
+		if n := len(c.Lessons); n > 0 {
+			l.Prev, c.Lessons[n-1].Next = c.Lessons[n-1], l
+		}
 		c.Lessons = append(c.Lessons, l)
 		c.bySlug[slug] = l
+	}
+	for _, l := range c.Lessons {
+		for _, other := range l.SeeAlso {
+			if c.bySlug[other] == nil || other == l.Slug {
+				return nil, fmt.Errorf("%s/lesson.json: see_also %q is not another lesson in index.json", l.Slug, other)
+			}
+		}
 	}
 	return c, nil
 }

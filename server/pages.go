@@ -95,10 +95,19 @@ func (s *Server) handleLesson(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	cat, err := s.lessonsNow()
+	if err != nil {
+		return err
+	}
 	q := c.QueryParams()
 	v := web.LessonView{
 		Page:   web.Page{Lang: lang, Title: l.Title[lang], Path: "/lessons/" + l.Slug, Query: q.Encode()},
 		Lesson: l,
+	}
+	for _, slug := range l.SeeAlso {
+		if other := cat.Get(slug); other != nil {
+			v.SeeAlso = append(v.SeeAlso, other)
+		}
 	}
 	status := http.StatusOK
 	for _, id := range l.Scenarios {
@@ -107,7 +116,7 @@ func (s *Server) handleLesson(c *echo.Context) error {
 		if len(probs) > 0 {
 			status = http.StatusUnprocessableEntity
 		}
-		v.Plays = append(v.Plays, s.play(lang, l.Slug, sc, vals, probs))
+		v.Plays = append(v.Plays, s.play(lang, l, sc, vals, probs))
 	}
 	return render(c, status, web.LessonPage(v))
 }
@@ -126,7 +135,7 @@ func (s *Server) handlePlay(c *echo.Context) error {
 		return echo.ErrNotFound
 	}
 	vals, probs := sc.Parse(c.QueryParams())
-	pv := s.play(lang, l.Slug, sc, vals, probs)
+	pv := s.play(lang, l, sc, vals, probs)
 	c.Response().Header().Set("Vary", "HX-Request")
 	if len(probs) > 0 {
 		return render(c, http.StatusUnprocessableEntity, web.Play(pv))
@@ -150,9 +159,9 @@ func (s *Server) scenarioOf(l *lessons.Lesson, id string) *scenario.Scenario {
 	return nil
 }
 
-func (s *Server) play(lang, slug string, sc *scenario.Scenario, vals scenario.Values, probs []scenario.Problem) web.PlayView {
+func (s *Server) play(lang string, l *lessons.Lesson, sc *scenario.Scenario, vals scenario.Values, probs []scenario.Problem) web.PlayView {
 	code := s.code[sc.ID]
-	pv := web.PlayView{Lang: lang, Lesson: slug, Scenario: sc, Python: code[0], Go: code[1],
+	pv := web.PlayView{Lang: lang, Lesson: l.Slug, Scenario: sc, Python: code[0], Go: code[1], Labels: l.Params,
 		Values: map[string]string{}, Problems: map[string]string{}, NoPython: s.cfg.Python == nil}
 	for _, p := range sc.Params {
 		pv.Values[p.Name] = vals.Raw(p.Name)

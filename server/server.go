@@ -73,7 +73,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.FrameEvery = 100 * time.Millisecond
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, reg: scenarios.Default(), code: map[string][2]web.Code{}}
-	cat, err := lessons.Load(cfg.Lessons, s.reg.Has)
+	cat, err := lessons.Load(cfg.Lessons, s.scenarioParams)
 	if err != nil {
 		return nil, fmt.Errorf("load lessons: %w", err)
 	}
@@ -117,12 +117,26 @@ func New(cfg Config) (*Server, error) {
 // ServeHTTP lets the server be used as an http.Handler (tests go through it).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
 
+// scenarioParams tells the lesson loader which scenarios exist and what
+// parameters each has.
+func (s *Server) scenarioParams(id string) ([]string, bool) {
+	sc := s.reg.Get(id)
+	if sc == nil {
+		return nil, false
+	}
+	names := make([]string, len(sc.Params))
+	for i, p := range sc.Params {
+		names[i] = p.Name
+	}
+	return names, true
+}
+
 // lessonsNow is the catalog to serve: reloaded from disk in dev mode.
 func (s *Server) lessonsNow() (*lessons.Catalog, error) {
 	if !s.cfg.Dev {
 		return s.catalog, nil
 	}
-	return lessons.Load(s.cfg.Lessons, s.reg.Has)
+	return lessons.Load(s.cfg.Lessons, s.scenarioParams)
 }
 
 // Serve accepts connections on ln until ctx ends, then shuts down: open

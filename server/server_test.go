@@ -15,6 +15,7 @@ import (
 	"github.com/asyncplay/asyncplay/lessons"
 	"github.com/asyncplay/asyncplay/scenarios/pyrun"
 	"github.com/asyncplay/asyncplay/static"
+	"github.com/asyncplay/asyncplay/web"
 )
 
 // requirePython finds python3 >= 3.11, or skips loudly; under CI it fails.
@@ -131,7 +132,7 @@ func TestPlayRefusesBadParams(t *testing.T) {
 		{"downloads=0", "downloads", "Must be between 1 and 100."},
 		{"limit=21", "limit", "Must be between 1 and 20."},
 		{"limit=abc", "limit", "Enter a whole number (got “abc”)."},
-		{"downloads=2&delays=1,2,3", "delays", "Give one delay per download: 2 expected, 3 given."},
+		{"downloads=2&delays=1,2,3", "delays", "This list needs 2 values, one for each; 3 given."},
 		{"downloads=2&delays=1,99", "delays", "Entry 2 is not a number of seconds between 0.1 and 10."},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
@@ -176,5 +177,36 @@ func TestPlayStartsRun(t *testing.T) {
 	plain := get(t, s, "/en/lessons/semaphore/play/semaphore?downloads=4")
 	if plain.Code != http.StatusSeeOther || !strings.HasPrefix(plain.Header().Get("Location"), "/en/lessons/semaphore?") {
 		t.Errorf("plain GET = %d to %q; want 303 to the lesson", plain.Code, plain.Header().Get("Location"))
+	}
+}
+
+var missingString = regexp.MustCompile(`\[[a-z]+(\.[a-z]+)+\]`)
+
+// TestEveryPageEveryLocale walks the home page and every lesson in every
+// locale: each renders, says its language, and has no missing UI string.
+func TestEveryPageEveryLocale(t *testing.T) {
+	s := newServer(t, nil)
+	for _, loc := range web.Locales {
+		paths := []string{"/" + loc.Code + "/"}
+		for _, l := range s.catalog.Lessons {
+			paths = append(paths, "/"+loc.Code+"/lessons/"+l.Slug)
+			if l.Title[loc.Code] == "" {
+				t.Errorf("%s has no title in %s", l.Slug, loc.Code)
+			}
+		}
+		for _, p := range paths {
+			rec := get(t, s, p)
+			body := rec.Body.String()
+			if rec.Code != http.StatusOK {
+				t.Errorf("GET %s = %d", p, rec.Code)
+				continue
+			}
+			if !strings.Contains(body, `<html lang="`+loc.Code+`">`) {
+				t.Errorf("GET %s: <html lang> is not %s", p, loc.Code)
+			}
+			if m := missingString.FindString(body); m != "" {
+				t.Errorf("GET %s: missing UI string %s", p, m)
+			}
+		}
 	}
 }

@@ -25,8 +25,9 @@ type Page struct {
 // LessonView is a lesson page.
 type LessonView struct {
 	Page
-	Lesson *lessons.Lesson
-	Plays  []PlayView
+	Lesson  *lessons.Lesson
+	Plays   []PlayView
+	SeeAlso []*lessons.Lesson
 }
 
 // PlayView is one scenario on a lesson page: its code and its parameter form,
@@ -37,6 +38,7 @@ type PlayView struct {
 	Scenario *scenario.Scenario
 	Python   Code
 	Go       Code
+	Labels   map[string]lessons.ParamText // the parameters' labels and help, by name
 	Values   map[string]string // what the form shows, by parameter name
 	Problems map[string]string // messages next to fields, by parameter name
 	RunURL   string            // the WebSocket to connect to; "" before Run

@@ -100,11 +100,42 @@ func (l *Lane) Release(what string) { l.emit(Release, what) }
 // Wake reports that the lane runs again after a wait.
 func (l *Lane) Wake() { l.emit(Wake, "") }
 
+// Set reports that the lane set an event (what names it).
+func (l *Lane) Set(what string) { l.emit(Set, what) }
+
+// Put reports that the lane put an item on a queue, which now holds n.
+func (l *Lane) Put(n int) { l.r.record(Event{Lane: l.name, Kind: Put, Value: n}, 1) }
+
+// Get reports that the lane took an item off a queue, which now holds n.
+func (l *Lane) Get(n int) { l.r.record(Event{Lane: l.name, Kind: Get, Value: n}, 1) }
+
+// Deadline reports a deadline d from now on this lane (a context timeout,
+// a select on time.After).
+func (l *Lane) Deadline(d time.Duration) { l.r.record(Event{Lane: l.name, Kind: Deadline, Dur: d}, 1) }
+
+// Timeout reports that the lane's deadline passed.
+func (l *Lane) Timeout() { l.emit(Timeout, "") }
+
+// Blocked reports that the lane held its thread for d without yielding,
+// starting d ago. Go has no event loop to freeze, so this only marks the lane.
+func (l *Lane) Blocked(d time.Duration) {
+	l.r.record(Event{Lane: l.name, Kind: Blocked, Dur: d}, 1)
+}
+
 // Log reports a line the program would print.
 func (l *Lane) Log(format string, args ...any) { l.emit(Log, fmt.Sprintf(format, args...)) }
 
 // Done reports that the lane's function returned.
 func (l *Lane) Done() { l.emit(Done, "") }
+
+// DoneWith reports that the lane's function returned result.
+func (l *Lane) DoneWith(result string) { l.emit(Done, result) }
+
+// Fail reports that the lane ended with err.
+func (l *Lane) Fail(err error) { l.emit(Error, err.Error()) }
+
+// Cancelled reports that the lane ended because it was cancelled.
+func (l *Lane) Cancelled() { l.emit(Cancelled, "") }
 
 // End reports how the lane's function ended: done when err is nil, cancelled
 // when err is a context error, and error otherwise.

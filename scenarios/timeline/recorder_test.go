@@ -1,0 +1,72 @@
+package timeline
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestRecorder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var (
+			mu     sync.Mutex
+			events []Event
+		)
+		r := NewRecorder(func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() }, 0)
+		a := r.Lane("worker", "work")
+		b := r.Lane("worker", "work")
+		if b.Name() != "worker #2" {
+			t.Errorf("second lane named %q; want %q", b.Name(), "worker #2")
+		}
+		if err := a.Sleep(context.Background(), 1500*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		a.Put(3)
+		a.End(nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := b.Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+			t.Errorf("Sleep on a cancelled context = %v; want context.Canceled", err)
+		}
+		b.End(err2())
+		want := []struct {
+			lane string
+			kind Kind
+			at   time.Duration
+		}{
+			{"worker", Spawn, 0}, {"worker #2", Spawn, 0}, {"worker", Sleep, 0},
+			{"worker", Wake, 1500 * time.Millisecond}, {"worker", Put, 1500 * time.Millisecond},
+			{"worker", Done, 1500 * time.Millisecond}, {"worker #2", Sleep, 1500 * time.Millisecond},
+			{"worker #2", Error, 1500 * time.Millisecond},
+		}
+		if len(events) != len(want) {
+			t.Fatalf("%d events; want %d: %v", len(events), len(want), events)
+		}
+		for i, w := range want {
+			e := events[i]
+			if e.Lane != w.lane || e.Kind != w.kind || e.At != w.at || e.Line == 0 {
+				t.Errorf("event %d = %v; want %s %s at %v with a line", i, e, w.lane, w.kind, w.at)
+			}
+		}
+		if events[4].Value != 3 || events[2].Dur != 1500*time.Millisecond {
+			t.Errorf("put value %d, sleep dur %v; want 3 and 1.5s", events[4].Value, events[2].Dur)
+		}
+	})
+}
+
+func err2() error { return errors.New("boom") }
+
+func TestRecorderCap(t *testing.T) {
+	n := 0
+	r := NewRecorder(func(Event) { n++ }, 3)
+	l := r.Lane("a", "f")
+	for range 10 {
+		l.Log("x")
+	}
+	if n != 3 || !r.Full() {
+		t.Errorf("recorded %d events, full %v; want 3 and full", n, r.Full())
+	}
+}
