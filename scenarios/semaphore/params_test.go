@@ -3,7 +3,6 @@ package semaphore
 import (
 	"net/url"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,28 +98,3 @@ func TestRegion(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
-// TestSnippetShowsDefaults keeps the Python program's own constants equal to
-// the page's defaults, so the code a visitor reads is the run they get.
-func TestSnippetShowsDefaults(t *testing.T) {
-	v, _ := Scenario.Parse(nil)
-	src := Scenario.PythonSource().Code
-	for name, val := range Scenario.PythonSet(v) {
-		var want string
-		switch x := val.(type) {
-		case []float64:
-			parts := make([]string, len(x))
-			for i, f := range x {
-				parts[i] = strconv.FormatFloat(f, 'f', 1, 64)
-			}
-			want = name + " = [" + strings.Join(parts, ", ") + "]"
-		case int:
-			want = name + " = " + strconv.Itoa(x)
-		default:
-			t.Fatalf("%s has a value of type %T", name, val)
-		}
-		if !strings.Contains(src, "\n"+want) {
-			t.Errorf("%s does not say %q, the default run's value", Scenario.Python, want)
-		}
-	}
-}

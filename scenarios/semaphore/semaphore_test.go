@@ -47,3 +47,6 @@ func TestWaitsDifferAsTheLessonSays(t *testing.T) {
 		})
 	}
 }
+
+// TestSnippet: semaphore.py runs as it is and shows the default values.
+func TestSnippet(t *testing.T) { scenariotest.Snippet(t, &Scenario) }
