@@ -20,6 +20,8 @@ func (s *Server) routes() {
 	e.GET("/:lang/lessons/:slug", s.handleLesson)
 	e.GET("/:lang/lessons/:slug/play/:scenario", s.handlePlay)
 	e.GET("/ws/run/:lang/:slug/:scenario", s.handleRunSocket)
+	e.GET("/runs/:id", s.handleRunNoLang)
+	e.GET("/:lang/runs/:id", s.handleRun)
 
 	e.GET("/static/css/code.css", s.handleCodeCSS)
 	e.StaticFS("/static", s.cfg.Static)

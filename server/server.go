@@ -44,6 +44,10 @@ type Config struct {
 	RunMaxEvents int
 	// FrameEvery is how often a live run sends a frame (default 100 ms).
 	FrameEvery time.Duration
+	// MaxRuns and MaxRunBytes bound the store of finished runs kept for
+	// replay and moment links (defaults 500 runs, 64 MiB).
+	MaxRuns     int
+	MaxRunBytes int
 }
 
 // Server serves asyncplay.
@@ -56,6 +60,7 @@ type Server struct {
 	code    map[string][2]web.Code // highlighted Python and Go, by scenario id
 	codeCSS []byte
 	runner  *scenarios.Runner
+	runs    *runStore
 
 	// base ends when the server shuts down; every WebSocket watches it.
 	base context.Context
@@ -104,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 	s.codeCSS = []byte(css)
 	s.runner = &scenarios.Runner{Python: cfg.Python, NoPython: cfg.NoPython,
 		Deadline: cfg.RunDeadline, MaxEvents: cfg.RunMaxEvents}
+	s.runs = newRunStore(cfg.MaxRuns, cfg.MaxRunBytes)
 	s.base, s.stop = context.WithCancel(context.Background())
 	s.e = echo.NewWithConfig(echo.Config{
 		Logger:           cfg.Logger,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"sync"
 	"time"
 
@@ -66,7 +67,8 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	for {
 		select {
 		case <-done:
-			if err := s.sendFrame(conn, st, true); err != nil {
+			runID := s.runs.put(st.stored(l.Slug, sc.ID, vals.Query()))
+			if err := s.sendFrame(conn, st, true, runID, l.Slug, vals.Query().Encode()); err != nil {
 				return nil
 			}
 			conn.Close(websocket.StatusNormalClosure, "run finished")
@@ -79,7 +81,7 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 			}
 			return nil
 		case <-tick.C:
-			if err := s.sendFrame(conn, st, false); err != nil {
+			if err := s.sendFrame(conn, st, false, "", "", ""); err != nil {
 				cancel()
 				<-done
 				return nil
@@ -99,9 +101,11 @@ func (s *Server) sideNames() map[scenarios.Runtime]string {
 // sendFrame writes one frame. Its deadline is its own, not the run's: a
 // write interrupted by a cancelled context drops the connection, and a
 // shutting-down server still owes the visitor a close frame that says why.
-func (s *Server) sendFrame(conn *websocket.Conn, st *runState, final bool) error {
+func (s *Server) sendFrame(conn *websocket.Conn, st *runState, final bool, runID, lesson, query string) error {
+	f := st.frame(final)
+	f.RunID, f.Lesson, f.Query = runID, lesson, query
 	var buf bytes.Buffer
-	if err := web.Frame(st.frame(final)).Render(context.Background(), &buf); err != nil {
+	if err := web.Frame(f).Render(context.Background(), &buf); err != nil {
 		return err
 	}
 	wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
@@ -117,32 +121,46 @@ type runState struct {
 	start time.Time
 
 	mu    sync.Mutex
-	tl    map[scenarios.Runtime]*timeline.Timeline
-	ended map[scenarios.Runtime]bool
-	errs  map[scenarios.Runtime]error
+	sides map[scenarios.Runtime]*side
+}
+
+// side is one runtime's part of a run: its events so far and how it ended.
+type side struct {
+	tl     timeline.Timeline
+	ended  bool
+	status string // "running", "finished", "failed", "unavailable"
+	err    string // what the visitor reads when it failed
 }
 
 var _ scenarios.Sink = (*runState)(nil)
 
 func newRunState(lang string, names map[scenarios.Runtime]string) *runState {
-	st := &runState{lang: lang, names: names, start: time.Now(),
-		tl: map[scenarios.Runtime]*timeline.Timeline{}, ended: map[scenarios.Runtime]bool{}, errs: map[scenarios.Runtime]error{}}
+	st := &runState{lang: lang, names: names, start: time.Now(), sides: map[scenarios.Runtime]*side{}}
 	for _, rt := range scenarios.Runtimes {
-		st.tl[rt] = &timeline.Timeline{}
+		st.sides[rt] = &side{status: "running"}
 	}
 	return st
 }
 
 func (st *runState) Event(rt scenarios.Runtime, e timeline.Event) {
 	st.mu.Lock()
-	st.tl[rt].Add(e)
+	st.sides[rt].tl.Add(e)
 	st.mu.Unlock()
 }
 
 func (st *runState) End(rt scenarios.Runtime, err error) {
 	st.mu.Lock()
-	st.ended[rt], st.errs[rt] = true, err
-	st.mu.Unlock()
+	defer st.mu.Unlock()
+	sd := st.sides[rt]
+	sd.ended = true
+	switch {
+	case errors.Is(err, scenarios.ErrNoPython):
+		sd.status, sd.err = "unavailable", web.T(st.lang, "run.nopython")
+	case err != nil:
+		sd.status, sd.err = "failed", visitorMessage(err)
+	default:
+		sd.status = "finished"
+	}
 }
 
 // frame draws both runtimes at the current instant (or, once final, at the
@@ -150,39 +168,21 @@ func (st *runState) End(rt scenarios.Runtime, err error) {
 func (st *runState) frame(final bool) web.RunFrame {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	now := time.Since(st.start)
-	if final {
-		now = 0
-		for _, rt := range scenarios.Runtimes {
-			now = max(now, st.tl[rt].Last())
-		}
+	return buildFrame(st.lang, st.names, st.sides, time.Since(st.start), final)
+}
+
+// stored copies the finished run for the run store.
+func (st *runState) stored(lesson, scenario string, q url.Values) *storedRun {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	r := &storedRun{Lesson: lesson, Scenario: scenario, Query: q, Names: st.names,
+		Events: map[scenarios.Runtime][]timeline.Event{}, Status: map[scenarios.Runtime]string{},
+		Errs: map[scenarios.Runtime]string{}, Finished: time.Now()}
+	for rt, sd := range st.sides {
+		r.Events[rt] = append([]timeline.Event(nil), sd.tl.Events()...)
+		r.Status[rt], r.Errs[rt] = sd.status, sd.err
 	}
-	f := web.RunFrame{Lang: st.lang, Now: now, Scale: web.Scale(now), Finished: final}
-	for _, rt := range scenarios.Runtimes {
-		tl := st.tl[rt]
-		at := now
-		if st.ended[rt] {
-			at = tl.Last()
-		}
-		v := tl.At(at)
-		side := web.SideView{Runtime: rt, Name: st.names[rt], View: v, Status: "running"}
-		switch err := st.errs[rt]; {
-		case st.ended[rt] && errors.Is(err, scenarios.ErrNoPython):
-			side.Status, side.Err = "unavailable", web.T(st.lang, "run.nopython")
-		case st.ended[rt] && err != nil:
-			side.Status, side.Err = "failed", visitorMessage(err)
-		case st.ended[rt]:
-			side.Status = "finished"
-		}
-		side.Conns = timeline.Pack(v)
-		if st.ended[rt] || final {
-			step := timeline.Step(now, 72)
-			side.Packed = timeline.ConnectionsText(side.Conns, step, web.T(st.lang, "run.connection"))
-			side.Text = timeline.Text(v, step)
-		}
-		f.Sides = append(f.Sides, side)
-	}
-	return f
+	return r
 }
 
 // visitorMessage is the sentence a visitor sees for a runtime's error.

@@ -4,7 +4,10 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -73,6 +76,81 @@ type RunFrame struct {
 	Scale    time.Duration // the time the full width of a lane stands for
 	Finished bool
 	Sides    []SideView
+	// Once finished: the run's id in the run store ("" if not stored), every
+	// event of both runtimes in time order (for the player and the table),
+	// and where the player's cursor starts.
+	RunID   string
+	Events  []EventRow
+	StartAt time.Duration
+	Replay  bool   // shown from the run store rather than live
+	Lesson  string // the lesson's slug and the run's canonical query, so an
+	Query   string // expired run's link can still offer to run it again
+}
+
+// EventRow is one event of one runtime, for the event table and the player.
+type EventRow struct {
+	Runtime scenarios.Runtime
+	timeline.Event
+}
+
+// SortEvents orders rows by time, keeping each runtime's own order.
+func SortEvents(rows []EventRow) {
+	slices.SortStableFunc(rows, func(a, b EventRow) int { return cmp.Compare(a.At, b.At) })
+}
+
+// playerEvent is an event as the player's script reads it.
+type playerEvent struct {
+	T     float64 `json:"t"`
+	RT    string  `json:"rt"`
+	Lane  string  `json:"lane"`
+	Kind  string  `json:"kind"`
+	Label string  `json:"label,omitempty"`
+	Line  int     `json:"line,omitempty"`
+}
+
+// PlayerData is the events for the player's script, as JSON-ready values.
+func (f RunFrame) PlayerData() []playerEvent {
+	out := make([]playerEvent, len(f.Events))
+	for i, e := range f.Events {
+		out[i] = playerEvent{T: e.At.Seconds(), RT: string(e.Runtime), Lane: e.Lane, Kind: string(e.Kind), Label: e.Label, Line: e.Line}
+	}
+	return out
+}
+
+// RunLink is the address of a stored run, in the frame's language.
+func (f RunFrame) RunLink() string {
+	return "/" + f.Lang + "/runs/" + f.RunID + "?" + url.Values{"lesson": {f.Lesson}, "q": {f.Query}}.Encode()
+}
+
+// FinalScale fits a finished run: its length rounded up to an axis step.
+func FinalScale(total time.Duration) time.Duration {
+	if total <= 0 {
+		return time.Second
+	}
+	step := timeline.Step(total, 6)
+	return (total + step - 1) / step * step
+}
+
+// eventText says what an event is, for the table.
+func eventText(e timeline.Event) string {
+	s := string(e.Kind)
+	if e.Label != "" {
+		s += " " + e.Label
+	}
+	if e.Dur > 0 {
+		s += fmt.Sprintf(" (%.3f s)", e.Dur.Seconds())
+	}
+	if e.Kind == timeline.Put || e.Kind == timeline.Get {
+		s += fmt.Sprintf(" → %d", e.Value)
+	}
+	return s
+}
+
+func lineText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // pct places d on a lane of full width scale, as an SVG percentage.
@@ -206,3 +284,13 @@ func switchURL(lang string, p Page) string {
 // reconnects it: each connection is one run, and a reconnect would start a
 // second one.
 const wsConfig = `{"ws":{"pauseOnBackground":false,"reconnect":false}}`
+
+// RunPageView is a stored run shown with the player.
+type RunPageView struct {
+	Page
+	Lesson *lessons.Lesson
+	Play   PlayView // the code panes of the run's scenario
+	Frame  RunFrame
+	Again  string // the lesson with the run's parameters
+	When   string // when the run finished
+}

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asyncplay/asyncplay/scenarios"
+	"github.com/asyncplay/asyncplay/scenarios/timeline"
+)
+
+func runWith(events int) *storedRun {
+	evs := make([]timeline.Event, events)
+	for i := range evs {
+		evs[i] = timeline.Event{At: time.Duration(i) * time.Millisecond, Lane: "a", Kind: timeline.Log, Label: "x"}
+	}
+	return &storedRun{Events: map[scenarios.Runtime][]timeline.Event{scenarios.Go: evs}}
+}
+
+func TestRunStoreEvictsOldestByCount(t *testing.T) {
+	s := newRunStore(3, 1<<30)
+	var ids []string
+	for range 5 {
+		ids = append(ids, s.put(runWith(1)))
+	}
+	for i, id := range ids {
+		if got := s.get(id) != nil; got != (i >= 2) {
+			t.Errorf("run %d kept = %v; want %v (only the newest 3)", i, got, i >= 2)
+		}
+	}
+	if n, _ := s.stats(); n != 3 {
+		t.Errorf("stats runs = %d; want 3", n)
+	}
+}
+
+func TestRunStoreEvictsOldestByBytes(t *testing.T) {
+	one := sizeOf(runWith(100))
+	s := newRunStore(100, 2*one+one/2) // room for two such runs
+	a, b, c := s.put(runWith(100)), s.put(runWith(100)), s.put(runWith(100))
+	if s.get(a) != nil || s.get(b) == nil || s.get(c) == nil {
+		t.Errorf("kept a=%v b=%v c=%v; want only b and c", s.get(a) != nil, s.get(b) != nil, s.get(c) != nil)
+	}
+	if _, bytes := s.stats(); bytes > 2*one+one/2 {
+		t.Errorf("store holds %d bytes; cap %d", bytes, 2*one+one/2)
+	}
+	huge := s.put(runWith(10000))
+	if s.get(huge) != nil {
+		t.Error("a run larger than the whole store was kept")
+	}
+	if s.get(b) == nil || s.get(c) == nil {
+		t.Error("storing an oversized run evicted the others")
+	}
+}
+
+func TestRunStoreIDs(t *testing.T) {
+	s := newRunStore(10, 1<<20)
+	a, b := s.put(runWith(1)), s.put(runWith(1))
+	if a == b || len(a) != 18 || strings.Trim(a, "0123456789abcdef") != "" {
+		t.Errorf("ids %q and %q; want two different 18-hex-digit ids", a, b)
+	}
+	if s.get("nope") != nil {
+		t.Error("get of an unknown id returned a run")
+	}
+}

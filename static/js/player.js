@@ -1,0 +1,170 @@
+// The replay player of a finished run: play and pause, step from event to
+// event, scrub, change speed. Geometry stays in the server-drawn SVG; this
+// moves a cursor over it, shades what has not happened yet, highlights the
+// current event's line in both code panes and its row in the event table,
+// and keeps ?t= in the address bar so the link opens at that moment.
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+
+  function init(frame) {
+    if (frame.__player) return;
+    var box = frame.querySelector(".player");
+    var dataEl = box && box.querySelector('script[type="application/json"]');
+    if (!dataEl) return;
+    frame.__player = true;
+    var events = JSON.parse(dataEl.textContent);
+    var total = parseFloat(box.getAttribute("data-total")) || 0;
+    var scale = parseFloat(frame.getAttribute("data-scale")) || total || 1;
+    var scrub = box.querySelector(".p-scrub");
+    var out = box.querySelector(".p-time");
+    var now = box.querySelector(".p-now");
+    var playBtn = box.querySelector(".p-play");
+    var speedSel = box.querySelector(".p-speed");
+    var play = frame.closest(".play") || document;
+    var rows = frame.querySelectorAll(".events-table tbody tr");
+    var times = events.map(function (e) { return e.t; });
+    var cursors = [], shades = [];
+    frame.querySelectorAll("svg.tracks").forEach(function (svg) {
+      var shade = document.createElementNS(SVG, "rect");
+      shade.setAttribute("class", "future");
+      shade.setAttribute("y", "0");
+      shade.setAttribute("height", "100%");
+      svg.appendChild(shade);
+      shades.push(shade);
+      var line = document.createElementNS(SVG, "line");
+      line.setAttribute("class", "cursor");
+      line.setAttribute("y1", "0");
+      line.setAttribute("y2", "100%");
+      svg.appendChild(line);
+      cursors.push(line);
+    });
+    var t = 0, playing = false, last = 0, lit = [], litRow = null;
+    var fmt = out.textContent.replace(/[0-9.]+/, "{}");
+
+    // index of the last event at or before time x (-1 if none)
+    function at(x) {
+      var lo = 0, hi = times.length - 1, ans = -1;
+      while (lo <= hi) {
+        var mid = (lo + hi) >> 1;
+        if (times[mid] <= x + 1e-9) { ans = mid; lo = mid + 1; } else { hi = mid - 1; }
+      }
+      return ans;
+    }
+
+    function highlight(i) {
+      lit.forEach(function (el) { el.classList.remove("current"); });
+      lit = [];
+      if (litRow) { litRow.removeAttribute("aria-current"); litRow = null; }
+      if (i < 0) { now.textContent = ""; return; }
+      var e = events[i];
+      // the latest event with a line, per runtime, up to i
+      ["python", "go"].forEach(function (rt) {
+        for (var j = i; j >= 0; j--) {
+          var ev = events[j];
+          if (ev.rt === rt && ev.line) {
+            var el = play.querySelector('.pane[data-lang="' + rt + '"] .ln[data-line="' + ev.line + '"]');
+            if (el) { el.classList.add("current"); lit.push(el); }
+            break;
+          }
+        }
+      });
+      if (rows[i]) { litRow = rows[i]; litRow.setAttribute("aria-current", "true"); }
+      now.textContent = e.t.toFixed(3) + " s · " + e.lane + " · " + e.kind + (e.label ? " " + e.label : "");
+    }
+
+    function show(x, keepURL) {
+      t = Math.max(0, Math.min(total, x));
+      var pct = (100 * t / scale).toFixed(3) + "%";
+      cursors.forEach(function (c) { c.setAttribute("x1", pct); c.setAttribute("x2", pct); });
+      shades.forEach(function (s) {
+        s.setAttribute("x", pct);
+        s.setAttribute("width", Math.max(0, 100 - 100 * t / scale).toFixed(3) + "%");
+      });
+      scrub.value = t.toFixed(3);
+      out.textContent = fmt.replace("{}", t.toFixed(2));
+      highlight(at(t));
+      if (!keepURL && history.replaceState && location.pathname.indexOf("/runs/") >= 0) {
+        var u = new URL(location.href);
+        u.searchParams.set("t", t.toFixed(3));
+        history.replaceState(history.state, "", u);
+      }
+    }
+
+    function step(dir) {
+      stop();
+      var i = at(t);
+      if (dir > 0) {
+        var j = i + 1;
+        while (j < times.length && times[j] <= t + 1e-9) j++;
+        if (j < times.length) show(times[j]);
+      } else {
+        var k = i;
+        while (k >= 0 && times[k] >= t - 1e-9) k--;
+        show(k >= 0 ? times[k] : 0);
+      }
+    }
+
+    function tick(ts) {
+      if (!playing) return;
+      var dt = (ts - last) / 1000;
+      last = ts;
+      show(t + dt * parseFloat(speedSel.value), true);
+      if (t >= total) { stop(); show(total); return; }
+      requestAnimationFrame(tick);
+    }
+    function start() {
+      if (t >= total) show(0, true);
+      playing = true;
+      playBtn.textContent = "❚❚";
+      playBtn.setAttribute("aria-label", playBtn.getAttribute("data-pause"));
+      frame.classList.add("playing");
+      last = performance.now();
+      requestAnimationFrame(tick);
+    }
+    function stop() {
+      if (!playing) return;
+      playing = false;
+      playBtn.textContent = "▶";
+      playBtn.setAttribute("aria-label", playBtn.getAttribute("data-play"));
+      frame.classList.remove("playing");
+      show(t);
+    }
+
+    playBtn.addEventListener("click", function () { playing ? stop() : start(); });
+    box.querySelector(".p-next").addEventListener("click", function () { step(1); });
+    box.querySelector(".p-prev").addEventListener("click", function () { step(-1); });
+    scrub.addEventListener("input", function () { stop(); show(parseFloat(scrub.value)); });
+    box.addEventListener("keydown", function (ev) {
+      if (ev.target.tagName === "SELECT") return;
+      if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
+        ev.preventDefault();
+        step(ev.key === "ArrowRight" ? 1 : -1);
+      } else if (ev.key === " " && ev.target.tagName !== "BUTTON") {
+        ev.preventDefault();
+        playing ? stop() : start();
+      }
+    });
+    frame.__show = show;
+    frame.__step = step;
+    show(parseFloat(box.getAttribute("data-start")) || 0, true);
+  }
+
+  function scan(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll('.frame[data-finished="true"]').forEach(init);
+  }
+  new MutationObserver(function (muts) {
+    muts.forEach(function (m) {
+      m.addedNodes.forEach(function (n) {
+        if (n.nodeType !== 1) return;
+        if (n.matches && n.matches('.frame[data-finished="true"]')) init(n);
+        else if (n.querySelectorAll) scan(n);
+      });
+    });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { scan(document); });
+  } else {
+    scan(document);
+  }
+})();
