@@ -59,8 +59,10 @@ func browser(t *testing.T) context.Context {
 			if err != nil {
 				return
 			}
-			// The refused run's 422 is on purpose; the browser logs every 4xx.
-			if msg.IsException() || msg.Type == "error" && !strings.Contains(msg.Text, "status of 422") {
+			// A refused run's 422 and an expired run's 410 are on purpose;
+			// the browser logs every 4xx response.
+			deliberate := strings.Contains(msg.Text, "status of 422") || strings.Contains(msg.Text, "status of 410")
+			if msg.IsException() || msg.Type == "error" && !deliberate {
 				mu.Lock()
 				problems = append(problems, msg.String())
 				mu.Unlock()

@@ -82,6 +82,7 @@
         s.setAttribute("width", Math.max(0, 100 - 100 * t / scale).toFixed(3) + "%");
       });
       scrub.value = t.toFixed(3);
+      box.setAttribute("data-t", String(t));
       out.textContent = fmt.replace("{}", t.toFixed(2));
       highlight(at(t));
       if (!keepURL && history.replaceState && location.pathname.indexOf("/runs/") >= 0) {
