@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +59,7 @@ var missingKey = regexp.MustCompile(`\[[a-z]+(\.[a-z]+)+\]`)
 // locale and checks no UI string is missing.
 func TestFrameInEveryLocale(t *testing.T) {
 	var tl timeline.Timeline
-	for _, e := range []timeline.Event{
+	events := []timeline.Event{
 		{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"},
 		{At: 0, Lane: "main", Kind: timeline.Wait, Label: "taskgroup"},
 		{At: 0, Lane: "download 1", Kind: timeline.Spawn},
@@ -69,8 +71,14 @@ func TestFrameInEveryLocale(t *testing.T) {
 		{At: time.Second, Lane: "download 2", Kind: timeline.Acquire, Label: "semaphore"},
 		{At: 2 * time.Second, Lane: "download 2", Kind: timeline.Release, Label: "semaphore"},
 		{At: 2 * time.Second, Lane: "download 2", Kind: timeline.Error, Label: "ValueError: boom"},
+		{At: 0, Lane: "main", Kind: timeline.Deadline, Dur: 3 * time.Second},
+		{At: 200 * time.Millisecond, Lane: "download 1", Kind: timeline.Blocked, Dur: 300 * time.Millisecond},
+		{At: 500 * time.Millisecond, Lane: "download 1", Kind: timeline.Set, Label: "event"},
+		{At: time.Second, Lane: "download 1", Kind: timeline.Put, Value: 1},
 		{At: 2 * time.Second, Lane: "main", Kind: timeline.Done},
-	} {
+	}
+	slices.SortStableFunc(events, func(a, b timeline.Event) int { return cmp.Compare(a.At, b.At) })
+	for _, e := range events {
 		tl.Add(e)
 	}
 	for _, l := range Locales {
@@ -92,8 +100,14 @@ func TestFrameInEveryLocale(t *testing.T) {
 			if m := missingKey.FindString(out); m != "" {
 				t.Errorf("%s frame (final=%v) shows a missing string %s", l.Code, final, m)
 			}
-			if !strings.Contains(out, `class="seg wait"`) || !strings.Contains(out, `class="hold"`) {
-				t.Errorf("%s frame lacks wait segments or holds:\n%s", l.Code, out)
+			for _, want := range []string{`class="seg wait"`, `class="hold"`, `class="blocked-band"`, `class="instant set"`,
+				`class="deadline"`, `class="lanes chart held"`, `class="lanes chart queue"`} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s frame lacks %s", l.Code, want)
+				}
+			}
+			if final != strings.Contains(out, `class="instant error"`) {
+				t.Errorf("%s frame (final=%v): the error mark shown = %v; want it once the error has happened", l.Code, final, !final)
 			}
 			if final != strings.Contains(out, `data-total=`) {
 				t.Errorf("%s frame (final=%v): summary shown = %v", l.Code, final, !final)
