@@ -214,6 +214,10 @@ func TestBrowserSemaphoreRun(t *testing.T) {
 			t.Errorf("%s: no waiting drawn; want waits for a permit", rt)
 		}
 	}
+	said, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("play-semaphore-announce")))
+	if !strings.HasPrefix(said, "Run finished.") || !strings.Contains(said, "Go ") {
+		t.Errorf("live region says %q; want the finish announced with both runtimes", said)
+	}
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
 	if !strings.Contains(loc, "/en/lessons/semaphore?") || !strings.Contains(loc, "limit=2") {
 		t.Errorf("address bar = %q; want the lesson with the run's parameters", loc)

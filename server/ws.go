@@ -62,13 +62,14 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 		_ = s.runner.Run(ctx, sc, vals, st)
 	}()
 
+	first := true // the first frame announces the start
 	tick := time.NewTicker(s.cfg.FrameEvery)
 	defer tick.Stop()
 	for {
 		select {
 		case <-done:
 			runID := s.runs.put(st.stored(l.Slug, sc.ID, vals.Query()))
-			if err := s.sendFrame(conn, st, true, runID, l.Slug, vals.Query().Encode()); err != nil {
+			if err := s.sendFrame(conn, st, true, runID, l.Slug, vals.Query().Encode(), "play-"+sc.ID+"-announce"); err != nil {
 				return nil
 			}
 			conn.Close(websocket.StatusNormalClosure, "run finished")
@@ -81,7 +82,11 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 			}
 			return nil
 		case <-tick.C:
-			if err := s.sendFrame(conn, st, false, "", "", ""); err != nil {
+			announce := ""
+			if first {
+				announce, first = "play-"+sc.ID+"-announce", false
+			}
+			if err := s.sendFrame(conn, st, false, "", "", "", announce); err != nil {
 				cancel()
 				<-done
 				return nil
@@ -101,9 +106,15 @@ func (s *Server) sideNames() map[scenarios.Runtime]string {
 // sendFrame writes one frame. Its deadline is its own, not the run's: a
 // write interrupted by a cancelled context drops the connection, and a
 // shutting-down server still owes the visitor a close frame that says why.
-func (s *Server) sendFrame(conn *websocket.Conn, st *runState, final bool, runID, lesson, query string) error {
+func (s *Server) sendFrame(conn *websocket.Conn, st *runState, final bool, runID, lesson, query, announceID string) error {
 	f := st.frame(final)
 	f.RunID, f.Lesson, f.Query = runID, lesson, query
+	if announceID != "" {
+		f.AnnounceID, f.Announce = announceID, web.T(st.lang, "announce.started")
+		if final {
+			f.Announce = f.Summary()
+		}
+	}
 	var buf bytes.Buffer
 	if err := web.Frame(f).Render(context.Background(), &buf); err != nil {
 		return err

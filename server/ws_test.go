@@ -121,6 +121,15 @@ func TestRunSocketStreamsBothRuntimes(t *testing.T) {
 			t.Errorf("%s summary missing:\n%s", rt, sec)
 		}
 	}
+	if !strings.Contains(frames[0], `id="play-semaphore-announce"`) || !strings.Contains(frames[0], "Run started.") {
+		t.Errorf("first frame does not announce the start:\n%.400s", frames[0])
+	}
+	if strings.Contains(frames[1], "aria-live=\"polite\" hx-swap-oob") {
+		t.Error("a middle frame announces again; want milestones only")
+	}
+	if !strings.Contains(last, `hx-swap-oob="true">Run finished.`) {
+		t.Errorf("last frame does not announce the end")
+	}
 	if !strings.Contains(last, "Connection 1: 1") || !strings.Contains(last, "Connection 2: 2") {
 		t.Errorf("final frame lacks the packed text view")
 	}

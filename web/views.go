@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"strconv"
 	"time"
 
@@ -51,6 +52,9 @@ type PlayView struct {
 // ID is the element id of the play area.
 func (p PlayView) ID() string { return "play-" + p.Scenario.ID }
 
+// AnnounceID is the id of the play area's polite live region.
+func (p PlayView) AnnounceID() string { return p.ID() + "-announce" }
+
 // Action is where the form asks for a run.
 func (p PlayView) Action() string {
 	return "/" + p.Lang + "/lessons/" + p.Lesson + "/play/" + p.Scenario.ID
@@ -85,6 +89,23 @@ type RunFrame struct {
 	Replay  bool   // shown from the run store rather than live
 	Lesson  string // the lesson's slug and the run's canonical query, so an
 	Query   string // expired run's link can still offer to run it again
+	// Announce, when set, replaces the polite live region AnnounceID: a
+	// milestone (started, finished) for screen readers, not every event.
+	Announce   string
+	AnnounceID string
+}
+
+// Summary is the milestone sentence for a finished run.
+func (f RunFrame) Summary() string {
+	var b strings.Builder
+	b.WriteString(T(f.Lang, "announce.finished"))
+	for _, s := range f.Sides {
+		if s.Status == "unavailable" {
+			continue
+		}
+		fmt.Fprintf(&b, " %s: %s, %s %d.", s.Name, T(f.Lang, "run.seconds", s.View.Now.Seconds()), T(f.Lang, "run.most"), most(s.View))
+	}
+	return b.String()
 }
 
 // EventRow is one event of one runtime, for the event table and the player.
