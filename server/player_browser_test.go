@@ -262,3 +262,39 @@ func TestBrowserReducedMotion(t *testing.T) {
 		t.Errorf("live badge animation = %q with reduced motion; want none", got)
 	}
 }
+
+// TestBrowserProjectorTheme: the header toggle gives large type, and the
+// choice survives a reload.
+func TestBrowserProjectorTheme(t *testing.T) {
+	ctx := browser(t)
+	base := serve(t, newServer(t, nil))
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	size := func() string {
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).fontSize`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/en/"), chromedp.WaitVisible(chromedp.CSS(".theme-toggle"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := size(); got != "16px" {
+		t.Errorf("body font before = %s; want 16px", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".theme-toggle"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := size(); got != "22px" {
+		t.Errorf("body font in projector theme = %s; want 22px", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/en/lessons/semaphore"), chromedp.WaitVisible(chromedp.CSS(".theme-toggle"))); err != nil {
+		t.Fatal(err)
+	}
+	pressed, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.theme-toggle').getAttribute('aria-pressed')`))
+	if got := size(); got != "22px" || pressed != "true" {
+		t.Errorf("after a new page: font %s, toggle pressed %q; want 22px and true", got, pressed)
+	}
+	screenshot(t, ctx, "projector-en")
+}

@@ -20,6 +20,7 @@ var Locales = []Locale{{"en", "English"}, {"ja", "日本語"}, {"zh", "简体中
 // every locale has every key.
 var messages = map[string]map[string]string{
 	"en": {
+		"nav.projector":      "Projector",
 		"overlay.held":       "Permits in use",
 		"overlay.queue":      "Queue depth",
 		"overlay.deadline":   "deadline at",
@@ -108,6 +109,7 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "The connection closed before the run finished.",
 	},
 	"ja": {
+		"nav.projector":      "プロジェクター表示",
 		"overlay.held":       "使用中の許可証",
 		"overlay.queue":      "キューの長さ",
 		"overlay.deadline":   "期限",
@@ -196,6 +198,7 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "実行が終わる前に接続が切れました。",
 	},
 	"zh": {
+		"nav.projector":      "投影模式",
 		"overlay.held":       "使用中的许可",
 		"overlay.queue":      "队列长度",
 		"overlay.deadline":   "截止于",

@@ -1,12 +1,30 @@
-// Progress through the course, kept in this browser only: a lesson page
-// records its slug; the home page marks the lessons already opened.
+// Small site behaviours, kept in this browser only: progress through the
+// course (a lesson page records its slug; the home page marks the lessons
+// already opened) and the projector theme (large type for a classroom).
 (function () {
   "use strict";
-  var KEY = "asyncplay.visited";
+  var KEY = "asyncplay.visited", THEME = "asyncplay.projector";
+  function projector(on) {
+    document.documentElement.classList.toggle("projector", on);
+    var b = document.querySelector(".theme-toggle");
+    if (b) b.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+  try { projector(localStorage.getItem(THEME) === "1"); } catch (e) { /* no storage */ }
   function load() {
     try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
   }
   function mark() {
+    var toggle = document.querySelector(".theme-toggle");
+    if (toggle && !toggle.__wired) {
+      toggle.__wired = true;
+      toggle.hidden = false;
+      projector(document.documentElement.classList.contains("projector"));
+      toggle.addEventListener("click", function () {
+        var on = !document.documentElement.classList.contains("projector");
+        projector(on);
+        try { localStorage.setItem(THEME, on ? "1" : "0"); } catch (e) { /* no storage */ }
+      });
+    }
     var seen = load();
     var lesson = document.querySelector("article.lesson[data-lesson]");
     if (lesson) {
