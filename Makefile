@@ -1,6 +1,6 @@
 # The full test suite: regenerate templ code (and fail if the committed code
 # was stale), vet, then every test with the race detector.
-.PHONY: test generate run check-tools
+.PHONY: test generate run check-tools bench
 
 test: check-tools
 	go tool templ generate
@@ -26,3 +26,7 @@ check-tools:
 		echo "*** WARNING: no python3 >= 3.11: the Python tests will SKIP (apt-get install python3) ***"
 	@[ -x /usr/bin/chromium ] || \
 		echo "*** WARNING: no /usr/bin/chromium: the browser tests will SKIP (apt-get install chromium) ***"
+
+# Benchmarks that print figures (not part of the test suite).
+bench:
+	go test -run '^$$' -bench . -benchtime 3x ./server/

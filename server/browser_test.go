@@ -19,7 +19,7 @@ const chromiumPath = "/usr/bin/chromium"
 // browser starts headless Chromium with a fresh profile, or skips loudly when
 // there is none; under CI it fails instead. Console errors are collected and
 // checked when the test ends.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -83,7 +83,7 @@ func browser(t *testing.T) context.Context {
 }
 
 // serve runs a real server on a loopback port until the test ends.
-func serve(t *testing.T, s *Server) string {
+func serve(t testing.TB, s *Server) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

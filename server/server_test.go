@@ -19,7 +19,7 @@ import (
 )
 
 // requirePython finds python3 >= 3.11, or skips loudly; under CI it fails.
-func requirePython(t *testing.T) *pyrun.Python {
+func requirePython(t testing.TB) *pyrun.Python {
 	t.Helper()
 	py, err := pyrun.Find(context.Background())
 	if err == nil {
@@ -36,7 +36,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 
 // newServer builds a server on the embedded content; py may be nil for a
 // server without Python.
-func newServer(t *testing.T, py *pyrun.Python) *Server {
+func newServer(t testing.TB, py *pyrun.Python) *Server {
 	t.Helper()
 	cfg := Config{Logger: quietLogger(), Lessons: lessons.Embedded(), Static: static.FS(), Python: py}
 	if py == nil {
