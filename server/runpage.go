@@ -61,12 +61,12 @@ func (s *Server) handleRun(c *echo.Context) error {
 		}
 		sides[rt] = sd
 	}
-	f := buildFrame(lang, r.Names, sides, 0, true)
+	vals, _ := sc.Parse(r.Query)
+	f := buildFrame(lang, r.Names, sides, 0, true, capsOf(sc, vals))
 	f.RunID, f.Replay, f.Lesson, f.Query = r.ID, true, r.Lesson, r.Query.Encode()
 	if t, err := strconv.ParseFloat(c.QueryParam("t"), 64); err == nil && t >= 0 {
 		f.StartAt = min(timeline.Seconds(t), f.Now)
 	}
-	vals, _ := sc.Parse(r.Query)
 	pv := s.play(lang, l, sc, vals, nil)
 	v := web.RunPageView{
 		Page:   web.Page{Lang: lang, Title: l.Title[lang], Path: "/runs/" + r.ID, Query: c.QueryString()},

@@ -55,7 +55,7 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	stopWatch := context.AfterFunc(gone, cancel)
 	defer stopWatch()
 
-	st := newRunState(lang, s.sideNames())
+	st := newRunState(lang, s.sideNames(), capsOf(sc, vals))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -129,6 +129,7 @@ func (s *Server) sendFrame(conn *websocket.Conn, st *runState, final bool, runID
 type runState struct {
 	lang  string
 	names map[scenarios.Runtime]string
+	caps  [2]int
 	start time.Time
 
 	mu    sync.Mutex
@@ -145,8 +146,8 @@ type side struct {
 
 var _ scenarios.Sink = (*runState)(nil)
 
-func newRunState(lang string, names map[scenarios.Runtime]string) *runState {
-	st := &runState{lang: lang, names: names, start: time.Now(), sides: map[scenarios.Runtime]*side{}}
+func newRunState(lang string, names map[scenarios.Runtime]string, caps [2]int) *runState {
+	st := &runState{lang: lang, names: names, caps: caps, start: time.Now(), sides: map[scenarios.Runtime]*side{}}
 	for _, rt := range scenarios.Runtimes {
 		st.sides[rt] = &side{status: "running"}
 	}
@@ -179,7 +180,7 @@ func (st *runState) End(rt scenarios.Runtime, err error) {
 func (st *runState) frame(final bool) web.RunFrame {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return buildFrame(st.lang, st.names, st.sides, time.Since(st.start), final)
+	return buildFrame(st.lang, st.names, st.sides, time.Since(st.start), final, st.caps)
 }
 
 // stored copies the finished run for the run store.

@@ -117,6 +117,9 @@ func TestRunSocketStreamsBothRuntimes(t *testing.T) {
 		if n := maxOverlap(sec); n != 2 {
 			t.Errorf("%s: most holds at once = %d; want 2", rt, n)
 		}
+		if !strings.Contains(sec, `class="cap-line"`) || !strings.Contains(sec, `data-cap="2"`) {
+			t.Errorf("%s: no cap line at the limit in the permits overlay", rt)
+		}
 		if !strings.Contains(sec, `data-most="2"`) || !strings.Contains(sec, `data-events=`) {
 			t.Errorf("%s summary missing:\n%s", rt, sec)
 		}

@@ -20,6 +20,7 @@ var Locales = []Locale{{"en", "English"}, {"ja", "日本語"}, {"zh", "简体中
 // every locale has every key.
 var messages = map[string]map[string]string{
 	"en": {
+		"overlay.cap":        "cap",
 		"nav.projector":      "Projector",
 		"overlay.held":       "Permits in use",
 		"overlay.queue":      "Queue depth",
@@ -109,6 +110,7 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "The connection closed before the run finished.",
 	},
 	"ja": {
+		"overlay.cap":        "上限",
 		"nav.projector":      "プロジェクター表示",
 		"overlay.held":       "使用中の許可証",
 		"overlay.queue":      "キューの長さ",
@@ -198,6 +200,7 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "実行が終わる前に接続が切れました。",
 	},
 	"zh": {
+		"overlay.cap":        "上限",
 		"nav.projector":      "投影模式",
 		"overlay.held":       "使用中的许可",
 		"overlay.queue":      "队列长度",

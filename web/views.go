@@ -80,6 +80,8 @@ type RunFrame struct {
 	Scale    time.Duration // the time the full width of a lane stands for
 	Finished bool
 	Sides    []SideView
+	HeldCap  int // the cap on permits in use, 0 if none (drawn as a line)
+	QueueCap int // the queue's maxsize, 0 if none
 	// Once finished: the run's id in the run store ("" if not stored), every
 	// event of both runtimes in time order (for the player and the table),
 	// and where the player's cursor starts.

@@ -36,6 +36,9 @@ type Scenario struct {
 	Sets []Set
 	// Compare says how the two runtimes' timelines must match.
 	Compare Compare
+	// HeldCap and QueueCap name the parameters that cap the permits in use
+	// and the queue's size ("limit", "maxsize"), for the overlays' cap line.
+	HeldCap, QueueCap string
 }
 
 // Set is a named parameter set for tests.

@@ -33,8 +33,9 @@ var Scenario = scenario.Scenario{
 	PythonSet: func(v scenario.Values) map[string]any {
 		return map[string]any{"DELAYS": scenario.SecondsList(v.Durations("delays")), "LIMIT": v.Int("limit")}
 	},
-	GoFile: "semaphore.go",
-	GoShow: "download",
+	GoFile:  "semaphore.go",
+	GoShow:  "download",
+	HeldCap: "limit",
 	Go: func(ctx context.Context, run *timeline.Recorder, v scenario.Values) error {
 		return downloadAll(ctx, run, v.Durations("delays"), v.Int("limit"))
 	},
