@@ -79,6 +79,8 @@ func TestRoutes(t *testing.T) {
 		{name: "root japanese", path: "/", header: []string{"Accept-Language", "ja-JP,ja;q=0.9,en;q=0.5"}, status: 303, location: "/ja/"},
 		{name: "root unknown language", path: "/", header: []string{"Accept-Language", "fr"}, status: 303, location: "/en/"},
 		{name: "lesson without language", path: "/lessons/semaphore?limit=2", header: []string{"Accept-Language", "ja"}, status: 303, location: "/ja/lessons/semaphore?limit=2"},
+		{name: "run without language", path: "/runs/abc?t=1.5", header: []string{"Accept-Language", "zh-CN"}, status: 303, location: "/zh/runs/abc?t=1.5"},
+		{name: "expired run", path: "/en/runs/abc?lesson=semaphore&q=limit%3D2", status: 410, contains: []string{"no longer kept", `href="/en/lessons/semaphore?limit=2"`}},
 		{name: "home", path: "/en/", status: 200, contains: []string{`<html lang="en">`, "Limiting concurrency with a semaphore", `href="/en/lessons/semaphore"`, `href="/ja/"`}},
 		{name: "home ja", path: "/ja/", status: 200, contains: []string{`<html lang="ja">`, "セマフォで同時実行数を制限する"}},
 		{name: "lesson en", path: "/en/lessons/semaphore", status: 200, contains: []string{
