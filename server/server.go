@@ -48,6 +48,11 @@ type Config struct {
 	// replay and moment links (defaults 500 runs, 64 MiB).
 	MaxRuns     int
 	MaxRunBytes int
+	// Concurrent runs in all and from one address (defaults: the number of
+	// CPU cores, at least 2; and 2). Each run has one Python process, so
+	// this also caps Python processes. Past the cap, visitors wait in line.
+	RunSlots  int
+	RunsPerIP int
 }
 
 // Server serves asyncplay.
@@ -61,6 +66,7 @@ type Server struct {
 	codeCSS []byte
 	runner  *scenarios.Runner
 	runs    *runStore
+	queue   *runQueue
 
 	// base ends when the server shuts down; every WebSocket watches it.
 	base context.Context
@@ -110,6 +116,13 @@ func New(cfg Config) (*Server, error) {
 	s.runner = &scenarios.Runner{Python: cfg.Python, NoPython: cfg.NoPython,
 		Deadline: cfg.RunDeadline, MaxEvents: cfg.RunMaxEvents}
 	s.runs = newRunStore(cfg.MaxRuns, cfg.MaxRunBytes)
+	if cfg.RunSlots <= 0 {
+		cfg.RunSlots = max(2, runtime.NumCPU())
+	}
+	if cfg.RunsPerIP <= 0 {
+		cfg.RunsPerIP = 2
+	}
+	s.queue = newRunQueue(cfg.RunSlots, cfg.RunsPerIP)
 	s.base, s.stop = context.WithCancel(context.Background())
 	s.e = echo.NewWithConfig(echo.Config{
 		Logger:           cfg.Logger,

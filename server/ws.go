@@ -55,6 +55,16 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	stopWatch := context.AfterFunc(gone, cancel)
 	defer stopWatch()
 
+	// Wait for a slot, showing the visitor their place in line.
+	tk := s.queue.join(c.RealIP())
+	defer tk.leave()
+	if err := s.waitTurn(ctx, conn, tk, lang); err != nil {
+		if s.base.Err() != nil {
+			conn.Close(websocket.StatusGoingAway, "server shutting down")
+		}
+		return nil
+	}
+
 	st := newRunState(lang, s.sideNames(), capsOf(sc, vals))
 	done := make(chan struct{})
 	go func() {
@@ -90,6 +100,39 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 				cancel()
 				<-done
 				return nil
+			}
+		}
+	}
+}
+
+// waitTurn blocks until tk is admitted, sending a frame with the place in
+// line whenever it changes; it returns ctx's error if the visitor leaves or
+// the server stops first.
+func (s *Server) waitTurn(ctx context.Context, conn *websocket.Conn, tk *ticket, lang string) error {
+	last := -1
+	tick := time.NewTicker(s.cfg.FrameEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tk.ready:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+			pos := tk.position()
+			if pos == last || pos == 0 {
+				continue
+			}
+			last = pos
+			var buf bytes.Buffer
+			if err := web.Queued(lang, pos).Render(context.Background(), &buf); err != nil {
+				return err
+			}
+			wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			err := conn.Write(wctx, websocket.MessageText, buf.Bytes())
+			cancel()
+			if err != nil {
+				return err
 			}
 		}
 	}

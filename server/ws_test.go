@@ -254,3 +254,42 @@ func TestShutdownClosesSocketsWith1001(t *testing.T) {
 	}
 	waitNoChildren(t)
 }
+
+// TestRunQueueShowsPlaceInLine: with one slot, a second run waits in a
+// visible line, then runs when the first is done; nothing is refused.
+func TestRunQueueShowsPlaceInLine(t *testing.T) {
+	s := newServer(t, nil)
+	s.queue = newRunQueue(1, 1)
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	first := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=0.6")
+	defer first.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, _, err := first.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=0.1")
+	defer second.CloseNow()
+	_, b, err := second.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `data-queued="1"`) || !strings.Contains(string(b), "number 1 in line") {
+		t.Fatalf("second run's first frame = %.300s; want its place in line", b)
+	}
+	if _, status := readAll(t, first, 10*time.Second); status != websocket.StatusNormalClosure {
+		t.Errorf("first run ended with %v", status)
+	}
+	frames, status := readAll(t, second, 10*time.Second)
+	if status != websocket.StatusNormalClosure || !strings.Contains(frames[len(frames)-1], `data-finished="true"`) {
+		t.Errorf("queued run ended with %v; want it to run to the end", status)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for r, w := s.queue.stats(); r != 0 || w != 0; r, w = s.queue.stats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("queue after both runs: %d running, %d waiting; want none", r, w)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -20,6 +20,7 @@ var Locales = []Locale{{"en", "English"}, {"ja", "日本語"}, {"zh", "简体中
 // every locale has every key.
 var messages = map[string]map[string]string{
 	"en": {
+		"run.queued":         "The server is busy: your run is number %d in line and starts as soon as a slot is free.",
 		"overlay.cap":        "cap",
 		"nav.projector":      "Projector",
 		"overlay.held":       "Permits in use",
@@ -110,6 +111,7 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "The connection closed before the run finished.",
 	},
 	"ja": {
+		"run.queued":         "サーバーが混み合っています。あなたの実行は %d 番目で、空きができしだい始まります。",
 		"overlay.cap":        "上限",
 		"nav.projector":      "プロジェクター表示",
 		"overlay.held":       "使用中の許可証",
@@ -200,6 +202,7 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "実行が終わる前に接続が切れました。",
 	},
 	"zh": {
+		"run.queued":         "服务器正忙:你的运行排在第 %d 位,一有空位就会开始。",
 		"overlay.cap":        "上限",
 		"nav.projector":      "投影模式",
 		"overlay.held":       "使用中的许可",
