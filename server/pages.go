@@ -136,13 +136,17 @@ func (s *Server) handlePlay(c *echo.Context) error {
 	}
 	vals, probs := sc.Parse(c.QueryParams())
 	pv := s.play(lang, l, sc, vals, probs)
+	q := c.QueryParams()
+	pv.Embed, pv.Panes = q.Get("embed") == "1", panes(q.Get("panes"))
 	c.Response().Header().Set("Vary", "HX-Request")
 	if len(probs) > 0 {
 		return render(c, http.StatusUnprocessableEntity, web.Play(pv))
 	}
 	query := vals.Query().Encode()
 	pv.RunURL = "/ws/run/" + lang + "/" + l.Slug + "/" + sc.ID + "?" + query
-	c.Response().Header().Set("HX-Push-Url", "/"+lang+"/lessons/"+l.Slug+"?"+query)
+	if !pv.Embed {
+		c.Response().Header().Set("HX-Push-Url", "/"+lang+"/lessons/"+l.Slug+"?"+query)
+	}
 	if c.Request().Header.Get("HX-Request") == "" {
 		// Without htmx (or on a history restore) send the whole page.
 		return c.Redirect(http.StatusSeeOther, "/"+lang+"/lessons/"+l.Slug+"?"+query)

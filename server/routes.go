@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
@@ -20,6 +21,8 @@ func (s *Server) routes() {
 	e.GET("/:lang/lessons/:slug", s.handleLesson)
 	e.GET("/:lang/lessons/:slug/play/:scenario", s.handlePlay)
 	e.GET("/ws/run/:lang/:slug/:scenario", s.handleRunSocket)
+	e.GET("/embed/:slug/:scenario", s.handleEmbed)
+	e.GET("/embed-demo", s.handleEmbedDemo)
 	e.GET("/runs/:id", s.handleRunNoLang)
 	e.GET("/:lang/runs/:id", s.handleRun)
 
@@ -36,7 +39,11 @@ func (s *Server) routes() {
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		frames := "'none'"
+		if strings.HasPrefix(c.Request().URL.Path, "/embed/") {
+			frames = s.frameAncestors()
+		}
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors "+frames+"; base-uri 'none'; form-action 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		return next(c)

@@ -53,6 +53,9 @@ type Config struct {
 	// this also caps Python processes. Past the cap, visitors wait in line.
 	RunSlots  int
 	RunsPerIP int
+	// EmbedOrigins are the sites (scheme://host[:port]) whose pages may put
+	// /embed/ pages in an iframe and open run WebSockets (see ParseOrigins).
+	EmbedOrigins []string
 }
 
 // Server serves asyncplay.

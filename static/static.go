@@ -7,7 +7,7 @@ import (
 	"io/fs"
 )
 
-//go:embed css js vendor favicon.svg
+//go:embed css js vendor favicon.svg embed.js
 var files embed.FS
 
 // FS returns the static files, rooted at this folder.

@@ -24,6 +24,25 @@ type Page struct {
 	Title string
 	Path  string // this page's path without the locale prefix, for the language switch
 	Query string // this page's query string, kept by the language switch
+	Theme string // "", "light", "dark" or "projector": forced by an embed
+}
+
+// HTMLClass is the class of <html>: the forced theme, if any.
+func (p Page) HTMLClass() string {
+	switch p.Theme {
+	case "light", "dark":
+		return "theme-" + p.Theme
+	case "projector":
+		return "projector"
+	}
+	return ""
+}
+
+// EmbedView is the compact page a docs site puts in an iframe.
+type EmbedView struct {
+	Page
+	Lesson *lessons.Lesson
+	Play   PlayView
 }
 
 // LessonView is a lesson page.
@@ -47,7 +66,19 @@ type PlayView struct {
 	Problems map[string]string // messages next to fields, by parameter name
 	RunURL   string            // the WebSocket to connect to; "" before Run
 	NoPython bool              // the server has no Python: say so before anyone presses Run
+	// Embed is set on the compact page for other sites' iframes: no history
+	// pushes, and only the panes in Panes ("python", "go") are shown.
+	Embed bool
+	Panes []string
 }
+
+// ShowPane reports whether the pane for lang is shown.
+func (p PlayView) ShowPane(lang string) bool {
+	return !p.Embed || len(p.Panes) == 0 || slices.Contains(p.Panes, lang)
+}
+
+// PanesParam is the panes choice as the embed form carries it.
+func (p PlayView) PanesParam() string { return strings.Join(p.Panes, ",") }
 
 // ID is the element id of the play area.
 func (p PlayView) ID() string { return "play-" + p.Scenario.ID }

@@ -89,12 +89,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	slots := fs.Int("max-runs", envInt("ASYNCPLAY_MAX_RUNS", 0), "runs at once in all, each with one Python process; past it visitors wait in line (env ASYNCPLAY_MAX_RUNS; default: CPU cores, at least 2)")
 	perIP := fs.Int("max-runs-per-client", envInt("ASYNCPLAY_MAX_RUNS_PER_CLIENT", 2), "runs at once from one address (env ASYNCPLAY_MAX_RUNS_PER_CLIENT)")
 	keep := fs.Int("keep-runs", envInt("ASYNCPLAY_KEEP_RUNS", 500), "finished runs kept for replay and moment links (env ASYNCPLAY_KEEP_RUNS)")
+	embed := fs.String("embed-origins", os.Getenv("ASYNCPLAY_EMBED_ORIGINS"), "comma-separated sites allowed to embed scenarios in an iframe, e.g. https://docs.example.com (env ASYNCPLAY_EMBED_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	origins, err := server.ParseOrigins(*embed)
+	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg := server.Config{Logger: log, Lessons: lessons.Embedded(), Static: static.FS(),
-		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep}
+		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep, EmbedOrigins: origins}
 	if *dev {
 		cfg.Dev = true
 		cfg.Lessons = os.DirFS("lessons/content")
