@@ -11,7 +11,10 @@ import (
 // routes is the one route table.
 func (s *Server) routes() {
 	e := s.e
+	e.Use(middleware.RequestID())
+	e.Use(s.requestLog())
 	e.Use(middleware.Recover())
+	e.Use(middleware.BodyLimit(64 << 10)) // no route takes a body; refuse big ones early
 	e.Use(s.securityHeaders)
 
 	e.GET("/", s.handleRoot)
@@ -32,6 +35,8 @@ func (s *Server) routes() {
 		return c.Redirect(http.StatusMovedPermanently, "/static/favicon.svg")
 	})
 	e.GET("/healthz", func(c *echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", s.handleReady)
+	e.GET("/metrics", s.handleMetrics)
 }
 
 // securityHeaders sets headers every response carries. The CSP allows no

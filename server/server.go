@@ -70,6 +70,7 @@ type Server struct {
 	runner  *scenarios.Runner
 	runs    *runStore
 	queue   *runQueue
+	count   counters
 
 	// base ends when the server shuts down; every WebSocket watches it.
 	base context.Context

@@ -212,3 +212,25 @@ func TestEveryPageEveryLocale(t *testing.T) {
 		}
 	}
 }
+
+func TestOperability(t *testing.T) {
+	s := newServer(t, nil)
+	rec := get(t, s, "/readyz")
+	if rec.Code != 200 {
+		t.Errorf("/readyz = %d; want 200", rec.Code)
+	}
+	if id := rec.Header().Get("X-Request-Id"); len(id) < 10 {
+		t.Errorf("X-Request-Id = %q; want a request id", id)
+	}
+	m := get(t, s, "/metrics").Body.String()
+	for _, want := range []string{"asyncplay_websockets_open 0", "asyncplay_runs_active 0", "asyncplay_runs_queued 0",
+		"asyncplay_python_processes 0", "# TYPE asyncplay_events_total counter", "asyncplay_sockets_dropped_total 0"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	s.stop()
+	if rec := get(t, s, "/readyz"); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while shutting down = %d; want 503", rec.Code)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -50,6 +51,8 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	s.ws.Add(1)
 	defer s.ws.Done()
 	defer conn.CloseNow()
+	s.count.sockets.Add(1)
+	defer s.count.sockets.Add(-1)
 
 	// The run lives until the visitor goes (CloseRead's context ends when
 	// the peer closes or sends anything) or the server shuts down. The
@@ -72,6 +75,8 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	}
 
 	st := newRunState(lang, s.sideNames(), capsOf(sc, vals))
+	st.events = &s.count.events
+	s.count.runs.Add(1)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -103,6 +108,7 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 				announce, first = "play-"+sc.ID+"-announce", false
 			}
 			if err := s.sendFrame(conn, st, false, "", "", "", announce); err != nil {
+				s.count.dropped.Add(1)
 				cancel()
 				<-done
 				return nil
@@ -181,8 +187,9 @@ type runState struct {
 	caps  [2]int
 	start time.Time
 
-	mu    sync.Mutex
-	sides map[scenarios.Runtime]*side
+	mu     sync.Mutex
+	sides  map[scenarios.Runtime]*side
+	events *atomic.Int64 // the server's event counter, if any
 }
 
 // side is one runtime's part of a run: its events so far and how it ended.
@@ -204,6 +211,9 @@ func newRunState(lang string, names map[scenarios.Runtime]string, caps [2]int) *
 }
 
 func (st *runState) Event(rt scenarios.Runtime, e timeline.Event) {
+	if st.events != nil {
+		st.events.Add(1)
+	}
 	st.mu.Lock()
 	st.sides[rt].tl.Add(e)
 	st.mu.Unlock()

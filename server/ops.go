@@ -1,0 +1,74 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5/middleware"
+)
+
+// counters are the server's running totals for /metrics.
+type counters struct {
+	sockets  atomic.Int64 // run WebSockets open now
+	runs     atomic.Int64 // runs started, ever
+	events   atomic.Int64 // events received from both runtimes, ever
+	dropped  atomic.Int64 // run sockets dropped because a write failed or timed out
+	requests atomic.Int64
+}
+
+// requestLog logs each request once, with its id, through slog.
+func (s *Server) requestLog() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogRemoteIP: true,
+		HandleError: true,
+		LogValuesFunc: func(c *echo.Context, v middleware.RequestLoggerValues) error {
+			s.count.requests.Add(1)
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			s.log.Log(c.Request().Context(), level, "request",
+				"id", v.RequestID, "method", v.Method, "path", v.URIPath, "status", v.Status,
+				"ms", v.Latency.Milliseconds(), "ip", v.RemoteIP)
+			return nil
+		},
+	})
+}
+
+// handleReady answers 200 while the server takes new work, 503 once it is
+// shutting down.
+func (s *Server) handleReady(c *echo.Context) error {
+	if s.base.Err() != nil {
+		return c.String(http.StatusServiceUnavailable, "shutting down\n")
+	}
+	return c.String(http.StatusOK, "ready\n")
+}
+
+// handleMetrics writes the Prometheus text format.
+func (s *Server) handleMetrics(c *echo.Context) error {
+	running, waiting := s.queue.stats()
+	stored, bytes := s.runs.stats()
+	var b strings.Builder
+	metric := func(name, kind, help string, v int64) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %d\n", name, help, name, kind, name, v)
+	}
+	metric("asyncplay_websockets_open", "gauge", "Run WebSockets open now.", s.count.sockets.Load())
+	metric("asyncplay_runs_active", "gauge", "Runs going now (each has one Python process when Python is available).", int64(running))
+	metric("asyncplay_runs_queued", "gauge", "Runs waiting for a free slot.", int64(waiting))
+	py := int64(0)
+	if s.cfg.Python != nil {
+		py = int64(running)
+	}
+	metric("asyncplay_python_processes", "gauge", "Python processes running now.", py)
+	metric("asyncplay_runs_started_total", "counter", "Runs started since the server started.", s.count.runs.Load())
+	metric("asyncplay_events_total", "counter", "Timeline events received from both runtimes.", s.count.events.Load())
+	metric("asyncplay_sockets_dropped_total", "counter", "Run WebSockets dropped because a frame could not be written in time.", s.count.dropped.Load())
+	metric("asyncplay_runs_stored", "gauge", "Finished runs kept for replay.", int64(stored))
+	metric("asyncplay_runs_stored_bytes", "gauge", "Estimated memory of the kept runs.", int64(bytes))
+	metric("asyncplay_http_requests_total", "counter", "HTTP requests served.", s.count.requests.Load())
+	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
+}
