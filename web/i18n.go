@@ -20,6 +20,10 @@ var Locales = []Locale{{"en", "English"}, {"ja", "日本語"}, {"zh", "简体中
 // every locale has every key.
 var messages = map[string]map[string]string{
 	"en": {
+		"export.recorded":    "Recorded when this site was exported: Python on the tracer's virtual clock, Go on the real clock. Step through it with the player.",
+		"export.live":        "Run it live",
+		"export.clock":       "recorded · Python virtual clock, Go real clock",
+		"export.preset":      "Recording",
 		"run.queued":         "The server is busy: your run is number %d in line and starts as soon as a slot is free.",
 		"overlay.cap":        "cap",
 		"nav.projector":      "Projector",
@@ -111,6 +115,10 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "The connection closed before the run finished.",
 	},
 	"ja": {
+		"export.recorded":    "このサイトを書き出したときに記録した実行です(Python はトレーサーの仮想時計、Go は実時間)。プレーヤーで一歩ずつ確認できます。",
+		"export.live":        "ライブで実行する",
+		"export.clock":       "記録 · Python は仮想時計、Go は実時間",
+		"export.preset":      "記録",
 		"run.queued":         "サーバーが混み合っています。あなたの実行は %d 番目で、空きができしだい始まります。",
 		"overlay.cap":        "上限",
 		"nav.projector":      "プロジェクター表示",
@@ -202,6 +210,10 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "実行が終わる前に接続が切れました。",
 	},
 	"zh": {
+		"export.recorded":    "这是导出本站时记录的运行(Python 用追踪器的虚拟时钟,Go 用真实时钟)。可以用播放器逐步查看。",
+		"export.live":        "实时运行",
+		"export.clock":       "已记录 · Python 虚拟时钟,Go 真实时钟",
+		"export.preset":      "记录",
 		"run.queued":         "服务器正忙:你的运行排在第 %d 位,一有空位就会开始。",
 		"overlay.cap":        "上限",
 		"nav.projector":      "投影模式",

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/asyncplay/asyncplay/lessons"
 	"github.com/asyncplay/asyncplay/scenarios"
@@ -25,6 +27,26 @@ type Page struct {
 	Path  string // this page's path without the locale prefix, for the language switch
 	Query string // this page's query string, kept by the language switch
 	Theme string // "", "light", "dark" or "projector": forced by an embed
+	// Root is "" on the server. In a static export it is the relative way
+	// back to the export's top ("../../"), and links point at index.html
+	// files, so pages work from any static host or straight from disk.
+	Root string
+}
+
+// U is the address of a page or file given by its path from the top
+// ("en/lessons/semaphore", "static/css/app.css").
+func (p Page) U(path string) templ.SafeURL {
+	if p.Root == "" {
+		return templ.SafeURL("/" + path)
+	}
+	last := path[strings.LastIndex(path, "/")+1:]
+	switch {
+	case path == "" || strings.HasSuffix(path, "/"):
+		path += "index.html"
+	case !strings.Contains(last, "."):
+		path += "/index.html"
+	}
+	return templ.SafeURL(p.Root + path)
 }
 
 // HTMLClass is the class of <html>: the forced theme, if any.
@@ -51,6 +73,24 @@ type LessonView struct {
 	Lesson  *lessons.Lesson
 	Plays   []PlayView
 	SeeAlso []*lessons.Lesson
+	// Recorded replaces Plays in a static export: each scenario with its
+	// recorded run.
+	Recorded []RecordedPlay
+}
+
+// RecordedPlay is a scenario in a static export: its code, the recorded
+// run of its default parameters, links to the recordings of its presets,
+// and, when the export was given a server, where to run it live.
+type RecordedPlay struct {
+	Play    PlayView
+	Frame   RunFrame
+	Presets []Preset
+	Live    string
+}
+
+// Preset is a link to the recording of one parameter set.
+type Preset struct {
+	Name, Href, Query string
 }
 
 // PlayView is one scenario on a lesson page: its code and its parameter form,
@@ -62,10 +102,10 @@ type PlayView struct {
 	Python   Code
 	Go       Code
 	Labels   map[string]lessons.ParamText // the parameters' labels and help, by name
-	Values   map[string]string // what the form shows, by parameter name
-	Problems map[string]string // messages next to fields, by parameter name
-	RunURL   string            // the WebSocket to connect to; "" before Run
-	NoPython bool              // the server has no Python: say so before anyone presses Run
+	Values   map[string]string            // what the form shows, by parameter name
+	Problems map[string]string            // messages next to fields, by parameter name
+	RunURL   string                       // the WebSocket to connect to; "" before Run
+	NoPython bool                         // the server has no Python: say so before anyone presses Run
 	// Embed is set on the compact page for other sites' iframes: no history
 	// pushes, and only the panes in Panes ("python", "go") are shown.
 	Embed bool
@@ -120,6 +160,7 @@ type RunFrame struct {
 	Events  []EventRow
 	StartAt time.Duration
 	Replay  bool   // shown from the run store rather than live
+	Clock   string // a label for the clock, overriding live/finished/replay
 	Lesson  string // the lesson's slug and the run's canonical query, so an
 	Query   string // expired run's link can still offer to run it again
 	// Announce, when set, replaces the polite live region AnnounceID: a
@@ -326,12 +367,15 @@ type HomeGroup struct {
 }
 
 // switchURL is this page in another locale.
-func switchURL(lang string, p Page) string {
+func switchURL(lang string, p Page) templ.SafeURL {
+	if p.Root != "" {
+		return p.U(lang + p.Path)
+	}
 	u := "/" + lang + p.Path
 	if p.Query != "" {
 		u += "?" + p.Query
 	}
-	return u
+	return templ.SafeURL(u)
 }
 
 // wsConfig keeps a run's socket open in a background tab and never

@@ -3,6 +3,7 @@
 //
 //	asyncplay [serve] [--addr :8080] [--dev] [--python python3]
 //	asyncplay trace [--json] [--virtual] PROGRAM.py
+//	asyncplay export [--server URL] [--lessons a,b] DIR
 //	asyncplay version
 package main
 
@@ -52,12 +53,14 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e))
 // return when it is done or ctx ends.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "trace" || args[0] == "version") {
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "trace" || args[0] == "version" || args[0] == "export") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
 	case "trace":
 		return trace(ctx, args, stdout, stderr)
+	case "export":
+		return export(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return nil

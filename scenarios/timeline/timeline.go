@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -144,7 +145,7 @@ func (t *Timeline) At(now time.Duration) View {
 			l.Func = e.Label
 		case Wait:
 			s := Waiting
-			if joinWaits[e.Label] {
+			if joinWaits[e.Label] || strings.HasPrefix(e.Label, "task: ") {
 				s = Joining
 			}
 			move(l, e.At, s, e.Label)
