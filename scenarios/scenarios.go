@@ -7,14 +7,21 @@ package scenarios
 import (
 	"fmt"
 
+	"github.com/asyncplay/asyncplay/scenarios/cancellation"
+	"github.com/asyncplay/asyncplay/scenarios/lock"
 	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/scenarios/semaphore"
+	"github.com/asyncplay/asyncplay/scenarios/timeouts"
 )
 
 // all lists every scenario asyncplay ships.
 func all() []*scenario.Scenario {
 	return []*scenario.Scenario{
+		&timeouts.Scenario,
+		&cancellation.Scenario,
 		&semaphore.Scenario,
+		&lock.Unsafe,
+		&lock.Scenario,
 	}
 }
 
