@@ -20,6 +20,7 @@ var Locales = []Locale{{"en", "English"}, {"ja", "日本語"}, {"zh", "简体中
 // every locale has every key.
 var messages = map[string]map[string]string{
 	"en": {
+		"run.said":           "main printed last",
 		"export.recorded":    "Recorded when this site was exported: Python on the tracer's virtual clock, Go on the real clock. Step through it with the player.",
 		"export.live":        "Run it live",
 		"export.clock":       "recorded · Python virtual clock, Go real clock",
@@ -115,6 +116,7 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "The connection closed before the run finished.",
 	},
 	"ja": {
+		"run.said":           "main の最後の出力",
 		"export.recorded":    "このサイトを書き出したときに記録した実行です(Python はトレーサーの仮想時計、Go は実時間)。プレーヤーで一歩ずつ確認できます。",
 		"export.live":        "ライブで実行する",
 		"export.clock":       "記録 · Python は仮想時計、Go は実時間",
@@ -210,6 +212,7 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "実行が終わる前に接続が切れました。",
 	},
 	"zh": {
+		"run.said":           "main 最后的输出",
 		"export.recorded":    "这是导出本站时记录的运行(Python 用追踪器的虚拟时钟,Go 用真实时钟)。可以用播放器逐步查看。",
 		"export.live":        "实时运行",
 		"export.clock":       "已记录 · Python 虚拟时钟,Go 真实时钟",
