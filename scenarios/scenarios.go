@@ -8,7 +8,9 @@ import (
 	"fmt"
 
 	"github.com/asyncplay/asyncplay/scenarios/cancellation"
+	"github.com/asyncplay/asyncplay/scenarios/httpclient"
 	"github.com/asyncplay/asyncplay/scenarios/lock"
+	"github.com/asyncplay/asyncplay/scenarios/pipeline"
 	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/scenarios/semaphore"
 	"github.com/asyncplay/asyncplay/scenarios/timeouts"
@@ -22,6 +24,8 @@ func all() []*scenario.Scenario {
 		&semaphore.Scenario,
 		&lock.Unsafe,
 		&lock.Scenario,
+		&pipeline.Scenario,
+		&httpclient.Scenario,
 	}
 }
 
