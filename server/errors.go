@@ -32,6 +32,8 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		key = "error.notfound"
 	case status == http.StatusMethodNotAllowed:
 		key = "error.badrequest"
+	case status == http.StatusTooManyRequests:
+		key = "error.toomany"
 	case status >= 400 && status < 500:
 		key = "error.badrequest"
 	}

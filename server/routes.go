@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
@@ -15,6 +16,7 @@ func (s *Server) routes() {
 	e.Use(s.requestLog())
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(64 << 10)) // no route takes a body; refuse big ones early
+	e.Use(s.rateLimit())
 	e.Use(s.securityHeaders)
 
 	e.GET("/", s.handleRoot)
@@ -58,4 +60,17 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) handleCodeCSS(c *echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
 	return c.Blob(http.StatusOK, "text/css; charset=utf-8", s.codeCSS)
+}
+
+// rateLimit caps requests per address (the TCP peer's, which a spoofed
+// X-Forwarded-For cannot change: the IPExtractor is ExtractIPDirect).
+// Static files are not counted.
+func (s *Server) rateLimit() echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Skipper: func(c *echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/static/") },
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: s.cfg.RequestsPerSecond, Burst: s.cfg.RequestBurst, ExpiresIn: 3 * time.Minute,
+		}),
+		DenyHandler: func(c *echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
+	})
 }

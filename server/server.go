@@ -56,6 +56,12 @@ type Config struct {
 	// EmbedOrigins are the sites (scheme://host[:port]) whose pages may put
 	// /embed/ pages in an iframe and open run WebSockets (see ParseOrigins).
 	EmbedOrigins []string
+	// RequestsPerSecond and RequestBurst limit requests per address
+	// (defaults 20/s, bursts of 100); SocketsPerIP caps open run
+	// WebSockets per address (default 8).
+	RequestsPerSecond float64
+	RequestBurst      int
+	SocketsPerIP      int
 }
 
 // Server serves asyncplay.
@@ -71,6 +77,9 @@ type Server struct {
 	runs    *runStore
 	queue   *runQueue
 	count   counters
+
+	socketsMu   sync.Mutex
+	socketsByIP map[string]int
 
 	// base ends when the server shuts down; every WebSocket watches it.
 	base context.Context
@@ -119,6 +128,16 @@ func New(cfg Config) (*Server, error) {
 	s.codeCSS = []byte(css)
 	s.runner = &scenarios.Runner{Python: cfg.Python, NoPython: cfg.NoPython,
 		Deadline: cfg.RunDeadline, MaxEvents: cfg.RunMaxEvents}
+	if s.cfg.RequestsPerSecond <= 0 {
+		s.cfg.RequestsPerSecond = 20
+	}
+	if s.cfg.RequestBurst <= 0 {
+		s.cfg.RequestBurst = 100
+	}
+	if s.cfg.SocketsPerIP <= 0 {
+		s.cfg.SocketsPerIP = 8
+	}
+	s.socketsByIP = map[string]int{}
 	s.runs = newRunStore(cfg.MaxRuns, cfg.MaxRunBytes)
 	if cfg.RunSlots <= 0 {
 		cfg.RunSlots = max(2, runtime.NumCPU())

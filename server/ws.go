@@ -53,6 +53,12 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	defer conn.CloseNow()
 	s.count.sockets.Add(1)
 	defer s.count.sockets.Add(-1)
+	ip := c.RealIP()
+	if !s.takeSocket(ip) {
+		conn.Close(websocket.StatusPolicyViolation, "too many open connections from your address")
+		return nil
+	}
+	defer s.giveSocket(ip)
 
 	// The run lives until the visitor goes (CloseRead's context ends when
 	// the peer closes or sends anything) or the server shuts down. The
@@ -114,6 +120,26 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 				return nil
 			}
 		}
+	}
+}
+
+// takeSocket counts a run socket against its address; false when the
+// address already has SocketsPerIP open.
+func (s *Server) takeSocket(ip string) bool {
+	s.socketsMu.Lock()
+	defer s.socketsMu.Unlock()
+	if s.socketsByIP[ip] >= s.cfg.SocketsPerIP {
+		return false
+	}
+	s.socketsByIP[ip]++
+	return true
+}
+
+func (s *Server) giveSocket(ip string) {
+	s.socketsMu.Lock()
+	defer s.socketsMu.Unlock()
+	if s.socketsByIP[ip]--; s.socketsByIP[ip] <= 0 {
+		delete(s.socketsByIP, ip)
 	}
 }
 

@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/asyncplay/asyncplay/lessons"
+	"github.com/asyncplay/asyncplay/static"
 )
 
 // dial opens a run's WebSocket on a real listener.
@@ -291,5 +294,62 @@ func TestRunQueueShowsPlaceInLine(t *testing.T) {
 			t.Fatalf("queue after both runs: %d running, %d waiting; want none", r, w)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTooManySocketsFromOneAddress: past the per-address cap, a socket is
+// closed at once with a reason that says why.
+func TestTooManySocketsFromOneAddress(t *testing.T) {
+	s := newServer(t, nil)
+	s.cfg.SocketsPerIP = 1
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	first := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=1")
+	defer first.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := first.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=0.1")
+	defer second.CloseNow()
+	_, _, err := second.Read(ctx)
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, "too many open connections") {
+		t.Errorf("second socket from the same address: %v; want close 1008 saying why", err)
+	}
+	readAll(t, first, 5*time.Second)
+}
+
+func TestRateLimitPerAddress(t *testing.T) {
+	s2, err := New(Config{Logger: quietLogger(), Lessons: lessons.Embedded(), Static: static.FS(), NoPython: errors.New("none"), RequestsPerSecond: 1, RequestBurst: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s2.Close)
+	codes := []int{}
+	for range 5 {
+		codes = append(codes, get(t, s2, "/healthz").Code)
+	}
+	if codes[0] != 200 || codes[4] != http.StatusTooManyRequests {
+		t.Errorf("5 quick requests: %v; want the first to pass and the last refused with 429", codes)
+	}
+	// Another address is not affected, whatever X-Forwarded-For says.
+	req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+	req.RemoteAddr = "192.0.2.9:1234"
+	rec := httptest.NewRecorder()
+	s2.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Errorf("another address = %d; want 200", rec.Code)
+	}
+	spoof := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+	spoof.Header.Set("X-Forwarded-For", "198.51.100.7")
+	rec = httptest.NewRecorder()
+	s2.ServeHTTP(rec, spoof)
+	if rec.Code != http.StatusTooManyRequests {
+		t.Errorf("the limited address with a spoofed X-Forwarded-For = %d; want 429 still", rec.Code)
+	}
+	if static := get(t, s2, "/static/css/app.css"); static.Code != 200 {
+		t.Errorf("static files are rate limited: %d", static.Code)
 	}
 }

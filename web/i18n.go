@@ -20,6 +20,7 @@ var Locales = []Locale{{"en", "English"}, {"ja", "日本語"}, {"zh", "简体中
 // every locale has every key.
 var messages = map[string]map[string]string{
 	"en": {
+		"error.toomany":      "Too many requests from your address. Wait a few seconds and try again.",
 		"run.said":           "main printed last",
 		"export.recorded":    "Recorded when this site was exported: Python on the tracer's virtual clock, Go on the real clock. Step through it with the player.",
 		"export.live":        "Run it live",
@@ -116,6 +117,7 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "The connection closed before the run finished.",
 	},
 	"ja": {
+		"error.toomany":      "このアドレスからのリクエストが多すぎます。数秒待ってからもう一度お試しください。",
 		"run.said":           "main の最後の出力",
 		"export.recorded":    "このサイトを書き出したときに記録した実行です(Python はトレーサーの仮想時計、Go は実時間)。プレーヤーで一歩ずつ確認できます。",
 		"export.live":        "ライブで実行する",
@@ -212,6 +214,7 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "実行が終わる前に接続が切れました。",
 	},
 	"zh": {
+		"error.toomany":      "来自你的地址的请求太多了。请等几秒再试。",
 		"run.said":           "main 最后的输出",
 		"export.recorded":    "这是导出本站时记录的运行(Python 用追踪器的虚拟时钟,Go 用真实时钟)。可以用播放器逐步查看。",
 		"export.live":        "实时运行",
