@@ -61,6 +61,20 @@ func (s *Server) Export(ctx context.Context, dir string, opt ExportOptions) erro
 	if len(chosen) == 0 {
 		return fmt.Errorf("export: no lessons match %v", opt.Lessons)
 	}
+	// Prev and next link only to exported lessons.
+	for i, l := range chosen {
+		c := *l
+		c.Prev, c.Next = nil, nil
+		chosen[i] = &c
+	}
+	for i := range chosen {
+		if i > 0 {
+			chosen[i].Prev = chosen[i-1]
+		}
+		if i+1 < len(chosen) {
+			chosen[i].Next = chosen[i+1]
+		}
+	}
 	if err := copyFS(filepath.Join(dir, "static"), s.cfg.Static); err != nil {
 		return fmt.Errorf("export static files: %w", err)
 	}
