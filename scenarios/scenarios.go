@@ -8,9 +8,12 @@ import (
 	"fmt"
 
 	"github.com/asyncplay/asyncplay/scenarios/cancellation"
+	"github.com/asyncplay/asyncplay/scenarios/event"
 	"github.com/asyncplay/asyncplay/scenarios/httpclient"
+	"github.com/asyncplay/asyncplay/scenarios/limitpatterns"
 	"github.com/asyncplay/asyncplay/scenarios/lock"
 	"github.com/asyncplay/asyncplay/scenarios/pipeline"
+	"github.com/asyncplay/asyncplay/scenarios/queue"
 	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/scenarios/semaphore"
 	"github.com/asyncplay/asyncplay/scenarios/timeouts"
@@ -22,8 +25,14 @@ func all() []*scenario.Scenario {
 		&timeouts.Scenario,
 		&cancellation.Scenario,
 		&semaphore.Scenario,
+		&limitpatterns.FirstCompleted,
+		&limitpatterns.Pool,
+		&limitpatterns.Gather,
+		&limitpatterns.AcquireFirst,
 		&lock.Unsafe,
 		&lock.Scenario,
+		&event.Scenario,
+		&queue.Scenario,
 		&pipeline.Scenario,
 		&httpclient.Scenario,
 	}

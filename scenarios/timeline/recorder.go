@@ -104,10 +104,11 @@ func (l *Lane) Wake() { l.emit(Wake, "") }
 func (l *Lane) Set(what string) { l.emit(Set, what) }
 
 // Put reports that the lane put an item on a queue, which now holds n.
-func (l *Lane) Put(n int) { l.r.record(Event{Lane: l.name, Kind: Put, Value: n}, 1) }
+// The label is "queue", as the tracer's.
+func (l *Lane) Put(n int) { l.r.record(Event{Lane: l.name, Kind: Put, Label: "queue", Value: n}, 1) }
 
 // Get reports that the lane took an item off a queue, which now holds n.
-func (l *Lane) Get(n int) { l.r.record(Event{Lane: l.name, Kind: Get, Value: n}, 1) }
+func (l *Lane) Get(n int) { l.r.record(Event{Lane: l.name, Kind: Get, Label: "queue", Value: n}, 1) }
 
 // Deadline reports a deadline d from now on this lane (a context timeout,
 // a select on time.After).

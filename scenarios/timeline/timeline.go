@@ -156,16 +156,11 @@ func (t *Timeline) At(now time.Duration) View {
 			held++
 			v.MaxHeld = max(v.MaxHeld, held)
 		case Release:
-			if idx := open[e.Lane]; len(idx) > 0 {
-				// Release the most recent hold of the same kind.
-				for j := len(idx) - 1; j >= 0; j-- {
-					if holds[idx[j]].What == e.Label {
-						holds[idx[j]].End, holds[idx[j]].Open = e.At, false
-						open[e.Lane] = append(idx[:j:j], idx[j+1:]...)
-						held--
-						break
-					}
-				}
+			if name, j := released(holds, open, e.Lane, e.Label); j >= 0 {
+				idx := open[name]
+				holds[idx[j]].End, holds[idx[j]].Open = e.At, false
+				open[name] = append(idx[:j:j], idx[j+1:]...)
+				held--
 			}
 			l.Marks = append(l.Marks, e)
 		case Sleep:
@@ -263,4 +258,27 @@ func Pack(v View) []Connection {
 		}
 	}
 	return rows
+}
+
+// released finds the hold a release of what by lane gives back: the lane's
+// own most recent hold of that kind or, when it holds none, the oldest open
+// one of that kind on any lane (a permit taken by one task and given back
+// by another, as when main acquires before create_task). It returns the
+// holding lane and the position in open[lane], or -1.
+func released(holds []Hold, open map[string][]int, lane, what string) (string, int) {
+	idx := open[lane]
+	for j := len(idx) - 1; j >= 0; j-- {
+		if holds[idx[j]].What == what {
+			return lane, j
+		}
+	}
+	owner, pos, oldest := "", -1, -1
+	for name, idx := range open {
+		for j, i := range idx {
+			if holds[i].What == what && (oldest < 0 || i < oldest) {
+				owner, pos, oldest = name, j, i
+			}
+		}
+	}
+	return owner, pos
 }

@@ -168,3 +168,28 @@ func TestStep(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseByAnotherLane: main takes the permits and each task gives its
+// own back; the holds must close, not pile up.
+func TestReleaseByAnotherLane(t *testing.T) {
+	tl := build([]Event{
+		{At: 0, Lane: "main", Kind: Acquire, Label: "semaphore"},
+		{At: 0, Lane: "main", Kind: Acquire, Label: "semaphore"},
+		{At: ms(100), Lane: "a", Kind: Release, Label: "semaphore"},
+		{At: ms(100), Lane: "main", Kind: Acquire, Label: "semaphore"},
+		{At: ms(200), Lane: "b", Kind: Release, Label: "semaphore"},
+		{At: ms(300), Lane: "c", Kind: Release, Label: "semaphore"},
+	})
+	v := tl.At(ms(300))
+	if v.MaxHeld != 2 {
+		t.Errorf("MaxHeld = %d; want 2", v.MaxHeld)
+	}
+	for i, h := range v.Holds {
+		if h.Open {
+			t.Errorf("hold %d still open: %+v", i, h)
+		}
+	}
+	if v.Holds[0].End != ms(100) || v.Holds[1].End != ms(200) || v.Holds[2].End != ms(300) {
+		t.Errorf("holds end at %v, %v, %v; want the oldest released first", v.Holds[0].End, v.Holds[1].End, v.Holds[2].End)
+	}
+}
