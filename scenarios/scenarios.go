@@ -7,7 +7,9 @@ package scenarios
 import (
 	"fmt"
 
+	"github.com/asyncplay/asyncplay/scenarios/ascompleted"
 	"github.com/asyncplay/asyncplay/scenarios/cancellation"
+	"github.com/asyncplay/asyncplay/scenarios/errorsgather"
 	"github.com/asyncplay/asyncplay/scenarios/event"
 	"github.com/asyncplay/asyncplay/scenarios/httpclient"
 	"github.com/asyncplay/asyncplay/scenarios/limitpatterns"
@@ -16,12 +18,16 @@ import (
 	"github.com/asyncplay/asyncplay/scenarios/queue"
 	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/scenarios/semaphore"
+	"github.com/asyncplay/asyncplay/scenarios/taskgroup"
 	"github.com/asyncplay/asyncplay/scenarios/timeouts"
 )
 
 // all lists every scenario asyncplay ships.
 func all() []*scenario.Scenario {
 	return []*scenario.Scenario{
+		&ascompleted.Scenario,
+		&taskgroup.Scenario,
+		&errorsgather.Scenario,
 		&timeouts.Scenario,
 		&cancellation.Scenario,
 		&semaphore.Scenario,

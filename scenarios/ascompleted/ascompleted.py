@@ -1,13 +1,14 @@
-"""Six jobs finish in their own time; main handles each one as soon as it is done."""
+"""Five jobs finish in their own time; main handles each one as soon as it is done."""
 
 import asyncio
 
-DELAYS = [2.6, 1.0, 1.4, 1.1, 2.1, 3.0]  # seconds each job takes
+DELAYS = [1.3, 1.5, 1.2, 0.5, 1.4]  # seconds each job takes
 
 
 async def job(n, seconds):
-    await asyncio.sleep(seconds)  # stands in for the network
-    return n
+    await asyncio.sleep(seconds)  # stands in for I/O
+    print(f"job {n} finished")
+    return n  # the result says which job it belongs to
 
 
 async def main():
