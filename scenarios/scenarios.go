@@ -8,7 +8,9 @@ import (
 	"fmt"
 
 	"github.com/asyncplay/asyncplay/scenarios/ascompleted"
+	"github.com/asyncplay/asyncplay/scenarios/blocking"
 	"github.com/asyncplay/asyncplay/scenarios/cancellation"
+	"github.com/asyncplay/asyncplay/scenarios/cpubound"
 	"github.com/asyncplay/asyncplay/scenarios/errorsgather"
 	"github.com/asyncplay/asyncplay/scenarios/event"
 	"github.com/asyncplay/asyncplay/scenarios/httpclient"
@@ -39,6 +41,9 @@ func all() []*scenario.Scenario {
 		&lock.Scenario,
 		&event.Scenario,
 		&queue.Scenario,
+		&blocking.Scenario,
+		&blocking.ToThread,
+		&cpubound.Scenario,
 		&pipeline.Scenario,
 		&httpclient.Scenario,
 	}

@@ -404,6 +404,42 @@ func TestToThreadKeepsLoopRunning(t *testing.T) {
 	}
 }
 
+// TestProcessPoolLanes: work sent to a ProcessPoolExecutor goes as it is
+// (it must pickle) and gets a lane measured from the parent's side, from the
+// hand-over to the result; the worker processes themselves write no events.
+func TestProcessPoolLanes(t *testing.T) {
+	t.Parallel()
+	evs := traceFile(t, "processes.py", nil)
+	for lane, want := range map[string]string{"process: square": "9", "process: square #2": "16"} {
+		l := on(evs, lane)
+		if len(l) != 2 || l[0].Kind != timeline.Spawn || l[0].Label != "square" || l[1].Kind != timeline.Done || l[1].Label != want {
+			t.Errorf("lane %q = %v; want spawn square, done %s\n%s", lane, l, want, dump(evs))
+		}
+	}
+	const lambda = "process: main.<locals>.<lambda>"
+	if e, ok := first(evs, lambda, timeline.Error, ""); !ok || !strings.Contains(e.Label, "pickle") {
+		t.Errorf("lambda lane error = %v (found %v); want a pickling error\n%s", e, ok, dump(evs))
+	}
+	if w, ok := first(evs, "main", timeline.Wait, "gather"); !ok {
+		t.Errorf("main never waited on the gather: %v", w)
+	}
+	var logs []string
+	for _, e := range evs {
+		if e.Kind == timeline.Log {
+			if e.Lane != "main" {
+				t.Errorf("log on another lane than main: %v", e)
+			}
+			logs = append(logs, e.Label)
+		}
+	}
+	if got := strings.Join(logs, "|"); got != "AttributeError|[9, 16]" && got != "PicklingError|[9, 16]" {
+		t.Errorf("logs = %q; want only main's two lines (a worker's print is no event)", got)
+	}
+	if got := ends(evs)["main"]; got != timeline.Done {
+		t.Errorf("main ends %q; want done", got)
+	}
+}
+
 func TestVirtualClock(t *testing.T) {
 	t.Parallel()
 	start := time.Now()

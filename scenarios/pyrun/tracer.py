@@ -889,6 +889,45 @@ def _thread_work(func, args, qualname, line):
     return run
 
 
+def _is_process_pool(executor):
+    """Whether executor is a ProcessPoolExecutor (without importing it)."""
+    mod = sys.modules.get("concurrent.futures.process")
+    return mod is not None and isinstance(executor, mod.ProcessPoolExecutor)
+
+
+def _process_done(rec, cfut):
+    """Ends a process lane when its concurrent future completes (called in
+    the pool's manager thread, or at once if it is already done)."""
+    try:
+        if cfut.cancelled():
+            _end(rec, "cancelled", "", 0)
+            return
+        e = cfut.exception()
+        if e is None:
+            _end(rec, "done", _short(cfut.result()), 0)
+        else:
+            _end(rec, "error", _error_label(e), 0)
+    except Exception:
+        _internal()
+
+
+def _after_fork_in_child():
+    """A forked child (a process pool's worker, say) writes no events: its
+    work is drawn from the parent's side. Its prints go where the parent's
+    fd 1 goes (stderr), and the lock a parent thread may have held at the fork
+    is replaced."""
+    global _dead, _lock
+    _dead = True
+    _lock = threading.RLock()
+    _tls.buf = None
+    _tls.stack = []
+    _tls.thread = None
+    _steps.clear()
+    _bufs.clear()
+    if isinstance(sys.stdout, _Capture) and sys.__stdout__ is not None:
+        sys.stdout = sys.__stdout__
+
+
 # Executor pool workers are named like this; an idle one is no reason to wait,
 # and one that works is counted by run_in_executor.
 _POOL_THREAD = re.compile(r"(asyncio|ThreadPoolExecutor-\d+)_\d+\Z")
@@ -989,6 +1028,7 @@ class _TracedLoop(_BaseLoop):
 
     def run_in_executor(self, executor, func, *args):
         work = None
+        proc = None
         label = "executor"
         try:
             if executor is None or isinstance(executor, concurrent.futures.ThreadPoolExecutor):
@@ -1001,10 +1041,16 @@ class _TracedLoop(_BaseLoop):
                     and not asyncio.iscoroutine(func)
                     and not inspect.iscoroutinefunction(func)):
                 work = _thread_work(func, args, _func_name(func), _line())
+            elif label == "executor" and _is_process_pool(executor) and callable(func):
+                # The callable goes to the worker as it is: it must pickle.
+                proc = _Rec("process", _func_name(func), _line())
         except Exception:
             _internal()
             work = None
-        if work is not None:
+            proc = None
+        if proc is not None:
+            fut = self._ap_run_in_process(executor, func, args, proc)
+        elif work is not None:
             fut = super().run_in_executor(executor, work)
         else:
             fut = super().run_in_executor(executor, func, *args)
@@ -1019,6 +1065,23 @@ class _TracedLoop(_BaseLoop):
 
     def _ap_work_done(self, fut):
         self._ap_inflight -= 1
+
+    def _ap_run_in_process(self, executor, func, args, rec):
+        """run_in_executor for a process pool, with a lane for the work as seen
+        from this process: from the hand-over to the moment its result (or
+        error) is back. Nothing runs traced in the worker itself."""
+        self._check_closed()
+        cfut = executor.submit(func, *args)
+        try:
+            with _lock:
+                rec.lane = _unique("process: " + rec.qualname)
+            _emit(rec, "spawn", rec.qualname, rec.line)
+            # Added before wrap_future's own callback: the lane ends before
+            # the loop hears of the result.
+            cfut.add_done_callback(functools.partial(_process_done, rec))
+        except Exception:
+            _internal()
+        return asyncio.wrap_future(cfut, loop=self)
 
 
 _RUN_ONCE_CODE = _TracedLoop._run_once.__code__
@@ -1639,6 +1702,8 @@ def _main(argv):
         sys.path.insert(0, os.path.dirname(os.path.abspath(opts.program)))
 
     atexit.register(_finish)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
     if _BLOCKED > 0:
         _watch_thread = threading.Thread(target=_watch, args=(max(0.005, min(0.02, _BLOCKED / 4)),),
                                          name="asyncplay-watch", daemon=True)

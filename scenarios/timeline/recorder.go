@@ -117,8 +117,9 @@ func (l *Lane) Deadline(d time.Duration) { l.r.record(Event{Lane: l.name, Kind: 
 // Timeout reports that the lane's deadline passed.
 func (l *Lane) Timeout() { l.emit(Timeout, "") }
 
-// Blocked reports that the lane held its thread for d without yielding,
-// starting d ago. Go has no event loop to freeze, so this only marks the lane.
+// Blocked reports that the lane is about to hold its thread for d without
+// yielding: call it just before the blocking call. Go has no event loop to
+// freeze, so this only marks the lane.
 func (l *Lane) Blocked(d time.Duration) {
 	l.r.record(Event{Lane: l.name, Kind: Blocked, Dur: d}, 1)
 }

@@ -25,6 +25,7 @@ const (
 var joinWaits = map[string]bool{
 	"taskgroup": true, "gather": true, "wait": true, "waitgroup": true,
 	"as_completed": true, "thread": true, "wait_for": true, "errgroup": true,
+	"executor": true, "process": true,
 }
 
 // Segment is a stretch of one lane in one state.
