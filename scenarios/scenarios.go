@@ -10,9 +10,11 @@ import (
 	"github.com/asyncplay/asyncplay/scenarios/ascompleted"
 	"github.com/asyncplay/asyncplay/scenarios/blocking"
 	"github.com/asyncplay/asyncplay/scenarios/cancellation"
+	"github.com/asyncplay/asyncplay/scenarios/coroutines"
 	"github.com/asyncplay/asyncplay/scenarios/cpubound"
 	"github.com/asyncplay/asyncplay/scenarios/errorsgather"
 	"github.com/asyncplay/asyncplay/scenarios/event"
+	"github.com/asyncplay/asyncplay/scenarios/gather"
 	"github.com/asyncplay/asyncplay/scenarios/httpclient"
 	"github.com/asyncplay/asyncplay/scenarios/limitpatterns"
 	"github.com/asyncplay/asyncplay/scenarios/lock"
@@ -21,12 +23,16 @@ import (
 	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/scenarios/semaphore"
 	"github.com/asyncplay/asyncplay/scenarios/taskgroup"
+	"github.com/asyncplay/asyncplay/scenarios/tasks"
 	"github.com/asyncplay/asyncplay/scenarios/timeouts"
 )
 
 // all lists every scenario asyncplay ships.
 func all() []*scenario.Scenario {
 	return []*scenario.Scenario{
+		&coroutines.Scenario,
+		&tasks.Scenario,
+		&gather.Scenario,
 		&ascompleted.Scenario,
 		&taskgroup.Scenario,
 		&errorsgather.Scenario,

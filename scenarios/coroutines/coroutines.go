@@ -25,7 +25,7 @@ var Scenario = scenario.Scenario{
 		// "world". Parse cannot demand a length without a count parameter,
 		// so Two refuses any other length on the Go side, and the Python
 		// program's unpacking does on the Python side.
-		{Name: "delays", Kind: scenario.Seconds, Min: 0.1, Max: 10, Default: "1, 2"},
+		{Name: "delays", Kind: scenario.Seconds, Min: 0.1, Max: 10, Default: "1, 2", Len: 2},
 	},
 	Files:  files,
 	Python: "coroutines.py",

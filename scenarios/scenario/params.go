@@ -31,6 +31,9 @@ type Param struct {
 	// Seed, uniformly between RandMin and RandMax in tenths of a second.
 	Count, Seed      string
 	RandMin, RandMax float64
+	// Len, when set, is the exact length a Seconds list must have (and
+	// the length of a seeded one), for a list with no count parameter.
+	Len int
 }
 
 // Problem is why one parameter was refused. The web package turns Code and
@@ -119,6 +122,9 @@ func Parse(params []Param, q url.Values) (Values, []Problem) {
 
 func parseSeconds(p Param, v Values) ([]time.Duration, *Problem) {
 	count, countOK := v.ints[p.Count]
+	if p.Len > 0 {
+		count, countOK = p.Len, true
+	}
 	text := v.raw.Get(p.Name)
 	if text == "" || strings.EqualFold(text, "random") {
 		seed, ok := v.ints[p.Seed]

@@ -47,3 +47,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestFixedLengthList(t *testing.T) {
+	params := []Param{{Name: "delays", Kind: Seconds, Min: 0.1, Max: 10, Default: "1,2", Len: 2}}
+	if _, probs := Parse(params, nil); len(probs) != 0 {
+		t.Errorf("default refused: %v", probs)
+	}
+	_, probs := Parse(params, url.Values{"delays": {"1,2,3"}})
+	if len(probs) != 1 || probs[0].Code != ProblemCount || probs[0].Args[0] != 2 || probs[0].Args[1] != 3 {
+		t.Errorf("three values for a list of two: %v; want a count problem (2, 3)", probs)
+	}
+}

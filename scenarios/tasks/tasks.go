@@ -25,7 +25,7 @@ var Scenario = scenario.Scenario{
 	Params: []scenario.Param{
 		// The same parameter as lesson 1's scenario, so one link sets both
 		// runs on the page. Exactly two values: see coroutines.Two.
-		{Name: "delays", Kind: scenario.Seconds, Min: 0.1, Max: 10, Default: "1, 2"},
+		{Name: "delays", Kind: scenario.Seconds, Min: 0.1, Max: 10, Default: "1, 2", Len: 2},
 	},
 	Files:  files,
 	Python: "tasks.py",

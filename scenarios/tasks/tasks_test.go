@@ -3,6 +3,7 @@ package tasks
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -51,8 +52,14 @@ func TestSideBySide(t *testing.T) {
 	}
 }
 
-func end(events []timeline.Event) (last timeline.Duration) {
-	return 0
+// end is when main's lane ended.
+func end(events []timeline.Event) time.Duration {
+	for _, e := range events {
+		if e.Lane == "main" && e.Kind.Ends() {
+			return e.At
+		}
+	}
+	return -1
 }
 
 func TestRegion(t *testing.T) {

@@ -24,6 +24,7 @@
     var play = frame.closest(".play") || document;
     var rows = frame.querySelectorAll(".events-table tbody tr");
     var times = events.map(function (e) { return e.t; });
+    if (times.length) total = Math.max(total, times[times.length - 1]);
     var cursors = [], shades = [];
     frame.querySelectorAll("svg.tracks").forEach(function (svg) {
       var shade = document.createElementNS(SVG, "rect");
