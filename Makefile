@@ -11,7 +11,9 @@ test: check-tools
 		exit 1; \
 	fi
 	go vet ./...
-	go test -race -count=1 ./...
+	# One package at a time: the scenario tests time real Python runs, and on
+	# a 2-core machine packages racing each other for the CPU skew them.
+	go test -race -count=1 -p 1 ./...
 
 generate:
 	go tool templ generate
