@@ -26,6 +26,8 @@ func (s *Server) routes() {
 	e.GET("/:lang/lessons/:slug", s.handleLesson)
 	e.GET("/:lang/lessons/:slug/play/:scenario", s.handlePlay)
 	e.GET("/ws/run/:lang/:slug/:scenario", s.handleRunSocket)
+	e.GET("/:lang/own", s.handleOwn)
+	e.POST("/:lang/own", s.handleOwnRun)
 	e.GET("/embed/:slug/:scenario", s.handleEmbed)
 	e.GET("/embed-demo", s.handleEmbedDemo)
 	e.GET("/runs/:id", s.handleRunNoLang)

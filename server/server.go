@@ -62,6 +62,10 @@ type Config struct {
 	RequestsPerSecond float64
 	RequestBurst      int
 	SocketsPerIP      int
+	// AllowOwnCode adds /{lang}/own, where a visitor runs their own
+	// program under the tracer. Only for a server on loopback: cmd refuses
+	// it on any other address.
+	AllowOwnCode bool
 }
 
 // Server serves asyncplay.

@@ -20,6 +20,12 @@ var Locales = []Locale{{"en", "English"}, {"ja", "日本語"}, {"zh", "简体中
 // every locale has every key.
 var messages = map[string]map[string]string{
 	"en": {
+		"own.title":          "Trace your own asyncio program",
+		"own.intro":          "This server was started with --allow-own-code, so it runs programs typed here, on this machine only. Paste an asyncio program and run it: each task gets a lane.",
+		"own.label":          "Your program (Python, asyncio, standard library only)",
+		"own.running":        "Running… (up to 20 s)",
+		"own.empty":          "Type or paste a program first.",
+		"own.toolong":        "The program is longer than %d KiB.",
 		"error.toomany":      "Too many requests from your address. Wait a few seconds and try again.",
 		"run.said":           "main printed last",
 		"export.recorded":    "Recorded when this site was exported: Python on the tracer's virtual clock, Go on the real clock. Step through it with the player.",
@@ -117,6 +123,12 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "The connection closed before the run finished.",
 	},
 	"ja": {
+		"own.title":          "自分の asyncio プログラムをトレースする",
+		"own.intro":          "このサーバーは --allow-own-code 付きで起動しているので、ここに入力したプログラムをこのマシン上でだけ実行します。asyncio のプログラムを貼り付けて実行すると、タスクごとにレーンができます。",
+		"own.label":          "あなたのプログラム(Python、asyncio、標準ライブラリのみ)",
+		"own.running":        "実行中…(最大 20 秒)",
+		"own.empty":          "まずプログラムを入力するか貼り付けてください。",
+		"own.toolong":        "プログラムが %d KiB を超えています。",
 		"error.toomany":      "このアドレスからのリクエストが多すぎます。数秒待ってからもう一度お試しください。",
 		"run.said":           "main の最後の出力",
 		"export.recorded":    "このサイトを書き出したときに記録した実行です(Python はトレーサーの仮想時計、Go は実時間)。プレーヤーで一歩ずつ確認できます。",
@@ -214,6 +226,12 @@ var messages = map[string]map[string]string{
 		"ws.closed":          "実行が終わる前に接続が切れました。",
 	},
 	"zh": {
+		"own.title":          "追踪你自己的 asyncio 程序",
+		"own.intro":          "这台服务器以 --allow-own-code 启动,所以会在本机运行这里输入的程序。粘贴一个 asyncio 程序并运行:每个任务都有一条泳道。",
+		"own.label":          "你的程序(Python、asyncio,仅限标准库)",
+		"own.running":        "运行中…(最多 20 秒)",
+		"own.empty":          "请先输入或粘贴一个程序。",
+		"own.toolong":        "程序超过了 %d KiB。",
 		"error.toomany":      "来自你的地址的请求太多了。请等几秒再试。",
 		"run.said":           "main 最后的输出",
 		"export.recorded":    "这是导出本站时记录的运行(Python 用追踪器的虚拟时钟,Go 用真实时钟)。可以用播放器逐步查看。",

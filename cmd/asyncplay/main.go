@@ -92,6 +92,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	slots := fs.Int("max-runs", envInt("ASYNCPLAY_MAX_RUNS", 0), "runs at once in all, each with one Python process; past it visitors wait in line (env ASYNCPLAY_MAX_RUNS; default: CPU cores, at least 2)")
 	perIP := fs.Int("max-runs-per-client", envInt("ASYNCPLAY_MAX_RUNS_PER_CLIENT", 2), "runs at once from one address (env ASYNCPLAY_MAX_RUNS_PER_CLIENT)")
 	keep := fs.Int("keep-runs", envInt("ASYNCPLAY_KEEP_RUNS", 500), "finished runs kept for replay and moment links (env ASYNCPLAY_KEEP_RUNS)")
+	ownCode := fs.Bool("allow-own-code", false, "let visitors trace programs they type (page /{lang}/own); the server then listens on loopback only")
 	embed := fs.String("embed-origins", os.Getenv("ASYNCPLAY_EMBED_ORIGINS"), "comma-separated sites allowed to embed scenarios in an iframe, e.g. https://docs.example.com (env ASYNCPLAY_EMBED_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,9 +101,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *ownCode {
+		host, port, err := net.SplitHostPort(*addr)
+		if err != nil {
+			return fmt.Errorf("--addr %q: %w", *addr, err)
+		}
+		switch ip := net.ParseIP(host); {
+		case host == "" || (ip != nil && ip.IsUnspecified()):
+			*addr = net.JoinHostPort("127.0.0.1", port)
+		case host == "localhost" || (ip != nil && ip.IsLoopback()):
+		default:
+			return fmt.Errorf("--allow-own-code runs visitors' programs, so it listens on loopback only; --addr %q is not a loopback address", *addr)
+		}
+		fmt.Fprintf(stdout, "--allow-own-code: visitors' own programs run on this machine; listening on loopback only (%s)\n", *addr)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg := server.Config{Logger: log, Lessons: lessons.Embedded(), Static: static.FS(),
-		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep, EmbedOrigins: origins}
+		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep, EmbedOrigins: origins, AllowOwnCode: *ownCode}
 	if *dev {
 		cfg.Dev = true
 		cfg.Lessons = os.DirFS("lessons/content")

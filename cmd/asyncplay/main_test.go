@@ -106,6 +106,22 @@ func TestTraceErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "SyntaxError") {
 		t.Errorf("trace of invalid Python = %v; want a SyntaxError", err)
 	}
+	plain := t.TempDir() + "/plain.py"
+	if err := os.WriteFile(plain, []byte("print('no asyncio here')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"trace", plain}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "never started an asyncio event loop") {
+		t.Errorf("trace of a program without asyncio = %v; want it said", err)
+	}
+	slow := t.TempDir() + "/slow.py"
+	if err := os.WriteFile(slow, []byte("import asyncio\nasyncio.run(asyncio.sleep(30))\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"trace", "--timeout", "500ms", slow}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "longer than") {
+		t.Errorf("trace past --timeout = %v; want the deadline said", err)
+	}
 }
 
 // TestServeAndShutdown starts the real server on a free port, fetches a
@@ -150,5 +166,30 @@ func TestServeAndShutdown(t *testing.T) {
 func TestServeRefusesBadFlag(t *testing.T) {
 	if err := run(context.Background(), []string{"--nope"}, io.Discard, io.Discard); err == nil {
 		t.Error("run --nope = nil error")
+	}
+}
+
+func TestAllowOwnCodeStaysOnLoopback(t *testing.T) {
+	err := run(context.Background(), []string{"--allow-own-code", "--addr", "192.0.2.1:8080"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "loopback only") {
+		t.Errorf("--allow-own-code on a public address = %v; want a refusal", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--allow-own-code", "--addr", ":0"}, pw, io.Discard)
+		pw.Close()
+	}()
+	r := bufio.NewReader(pr)
+	first, _ := r.ReadString('\n')
+	second, _ := r.ReadString('\n')
+	go io.Copy(io.Discard, pr)
+	if !strings.Contains(first, "loopback only (127.0.0.1:0)") || !strings.Contains(second, "http://127.0.0.1:") {
+		t.Errorf("start-up said %q then %q; want loopback only", first, second)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run = %v", err)
 	}
 }

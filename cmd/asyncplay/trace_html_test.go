@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,5 +98,48 @@ func TestTraceHTMLInBrowser(t *testing.T) {
 			}
 			browsertest.Screenshot(t, ctx, filepath.Join("testdata", "screenshots"), "trace-"+strings.TrimSuffix(filepath.Base(tc.prog), ".py"))
 		})
+	}
+}
+
+func TestTraceServe(t *testing.T) {
+	requirePython(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"trace", "--serve", "--virtual", "--format", "json", "testdata/unseen.py"}, pw, io.Discard)
+		pw.Close()
+	}()
+	var url string
+	buf := make([]byte, 0, 1<<16)
+	tmp := make([]byte, 4096)
+	for url == "" {
+		n, err := pr.Read(tmp)
+		if err != nil {
+			t.Fatalf("no serving line: %v", err)
+		}
+		buf = append(buf, tmp[:n]...)
+		if i := bytes.Index(buf, []byte("http://127.0.0.1:")); i >= 0 {
+			if j := bytes.IndexByte(buf[i:], '/'); j >= 0 {
+				rest := buf[i:]
+				if k := bytes.Index(rest, []byte("/ ")); k >= 0 {
+					url = string(rest[:k+1])
+				}
+			}
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(page, []byte(`class="player"`)) {
+		t.Errorf("GET %s = %d; want the trace page with the player", url, resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("trace --serve after interrupt = %v", err)
 	}
 }

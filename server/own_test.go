@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+func ownPost(t *testing.T, s *Server, host, origin, code string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/en/own", strings.NewReader(url.Values{"code": {code}}.Encode()))
+	req.Host = host
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestOwnCode(t *testing.T) {
+	off := newServer(t, nil)
+	if rec := get(t, off, "/en/own"); rec.Code != 404 {
+		t.Errorf("/en/own without --allow-own-code = %d; want 404", rec.Code)
+	}
+	py := requirePython(t)
+	s := newServer(t, py)
+	s.cfg.AllowOwnCode = true
+	const host = "127.0.0.1:8080"
+	ok := ownPost(t, s, host, "http://"+host, ownExample)
+	body := ok.Body.String()
+	if ok.Code != 200 || !strings.Contains(body, `data-lane="fast"`) || !strings.Contains(body, `data-lane="slow"`) || !strings.Contains(body, `class="player"`) {
+		t.Fatalf("own program = %d; want its lanes and the player:\n%.600s", ok.Code, body)
+	}
+	bad := ownPost(t, s, host, "http://"+host, "def (:\n")
+	if !strings.Contains(bad.Body.String(), "SyntaxError") {
+		t.Errorf("invalid Python: want its SyntaxError shown:\n%.600s", bad.Body.String())
+	}
+	if empty := ownPost(t, s, host, "http://"+host, "  "); !strings.Contains(empty.Body.String(), "Type or paste a program first.") {
+		t.Error("an empty program is not refused with a message")
+	}
+	for _, tc := range []struct{ name, host, origin string }{
+		{"another site's form", host, "https://evil.example"},
+		{"no origin", host, ""},
+		{"DNS rebinding", "evil.example:8080", "http://evil.example:8080"},
+	} {
+		if rec := ownPost(t, s, tc.host, tc.origin, ownExample); rec.Code != http.StatusForbidden {
+			t.Errorf("%s: %d; want 403", tc.name, rec.Code)
+		}
+	}
+}
+
+func TestBrowserOwnCode(t *testing.T) {
+	py := requirePython(t)
+	s := newServer(t, py)
+	s.cfg.AllowOwnCode = true
+	base := serve(t, s)
+	ctx := browser(t)
+	ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
+	defer cancel()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/en/own"),
+		chromedp.WaitVisible(chromedp.ID("own-code")),
+		chromedp.Click(chromedp.CSS(".own-form .run-button")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('#own-result g.lane').length === 3`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("own program's lanes did not show: %v", err)
+	}
+	screenshot(t, ctx, "own-code")
+}
