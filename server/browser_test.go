@@ -173,7 +173,12 @@ func TestBrowserJapanesePhone(t *testing.T) {
 	if !strings.Contains(text, "完了") {
 		t.Errorf("finished frame is not in Japanese: %.300s", text)
 	}
-	// Nothing makes the page scroll sideways on a phone.
+	// Every lane is on screen, and nothing makes the page scroll sideways.
+	offscreen, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('.frame svg.tracks, .frame ol.names li')]
+		.filter(e => { const r = e.getBoundingClientRect(); return r.width === 0 || r.left < 0 || r.right > window.innerWidth + 1; }).length`))
+	if offscreen != 0 {
+		t.Errorf("%d lane tracks or names are off a 390px screen", offscreen)
+	}
 	wide, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
 	if wide {
 		w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))

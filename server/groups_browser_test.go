@@ -59,3 +59,34 @@ func TestBrowserLessonPerGroupPerLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserProgress: a lesson opened once is marked on the home page,
+// in every language, from the browser's own storage.
+func TestBrowserProgress(t *testing.T) {
+	base := serve(t, newServer(t, nil))
+	ctx := browser(t)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	visited := `[...document.querySelectorAll('ol.lessons li.visited')].map(li => li.dataset.lesson).join(',')`
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/en/"), chromedp.WaitVisible(chromedp.CSS("ol.lessons"))); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](visited)); got != "" {
+		t.Errorf("fresh browser shows visited lessons %q", got)
+	}
+	for _, slug := range []string{"gather", "queue"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/en/lessons/"+slug), chromedp.WaitVisible(chromedp.CSS(".run-button"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ja/"), chromedp.WaitVisible(chromedp.CSS("ol.lessons li.visited"))); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](visited)); got != "gather,queue" {
+		t.Errorf("home page marks %q as visited; want gather,queue", got)
+	}
+	tag, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("li.visited .visited-tag")))
+	if tag != "既読" {
+		t.Errorf("visited tag = %q; want the Japanese label", tag)
+	}
+}

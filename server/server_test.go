@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -232,5 +233,30 @@ func TestOperability(t *testing.T) {
 	s.stop()
 	if rec := get(t, s, "/readyz"); rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("/readyz while shutting down = %d; want 503", rec.Code)
+	}
+}
+
+// TestDevReloadsContent: with Dev, an edit to a lesson's prose shows on the
+// next request, with no restart.
+func TestDevReloadsContent(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, lessons.Embedded()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Logger: quietLogger(), Lessons: os.DirFS(dir), Static: static.FS(), NoPython: errors.New("none"), Dev: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if strings.Contains(get(t, s, "/en/lessons/semaphore").Body.String(), "Edited just now") {
+		t.Fatal("the edit is there before it was made")
+	}
+	prose := filepath.Join(dir, "semaphore", "en.md")
+	b, _ := os.ReadFile(prose)
+	if err := os.WriteFile(prose, append(b, []byte("\n\nEdited just now.\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if body := get(t, s, "/en/lessons/semaphore").Body.String(); !strings.Contains(body, "Edited just now.") {
+		t.Error("with Dev, an edit to en.md does not show on the next request")
 	}
 }
