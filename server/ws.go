@@ -60,11 +60,25 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	}
 	defer s.giveSocket(ip)
 
-	// The run lives until the visitor goes (CloseRead's context ends when
-	// the peer closes or sends anything) or the server shuts down. The
-	// reader must not watch the server's context itself: a cancelled read
-	// drops the connection without the close frame that says why.
-	gone := conn.CloseRead(context.Background())
+	// The run lives until the visitor goes or the server shuts down. This
+	// socket carries frames one way: a reader answers pings and notices the
+	// peer closing, and ends the run when anything else arrives (a message,
+	// or a frame header claiming more than the read limit), dropping the
+	// connection at once rather than reading what it claims. The reader
+	// must not watch the server's context: a cancelled read drops the
+	// connection without the close frame that says why.
+	conn.SetReadLimit(1 << 10)
+	gone, peerGone := context.WithCancel(context.Background())
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		defer peerGone()
+		_, _, _ = conn.Reader(gone)
+	}()
+	defer func() {
+		conn.CloseNow()
+		<-readerDone
+	}()
 	ctx, cancel := context.WithCancel(s.base)
 	defer cancel()
 	stopWatch := context.AfterFunc(gone, cancel)
