@@ -133,3 +133,73 @@ func TestSoak(t *testing.T) {
 		t.Errorf("heap grew by %d KiB over the soak; want it back near its start", grew>>10)
 	}
 }
+
+// TestSlowloris: a client that trickles its request headers is cut off by
+// the server's header timeout instead of holding a connection for ever.
+func TestSlowloris(t *testing.T) {
+	s := newServer(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	s.readHeaderTimeout = 500 * time.Millisecond
+	go func() { done <- s.Serve(ctx, ln) }()
+	defer func() { stop(); <-done }()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	conn.Write([]byte("GET /en/ HTTP/1.1\r\nHost: x\r\n"))
+	closed := false
+	for time.Since(start) < 5*time.Second {
+		if _, err := conn.Write([]byte("X-Slow: a\r\n")); err != nil {
+			closed = true
+			break
+		}
+		conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if _, err := conn.Read(make([]byte, 1)); err == io.EOF || (err != nil && !isTimeout(err)) {
+			closed = true
+			break
+		}
+	}
+	if !closed {
+		t.Errorf("a trickling client was still connected after %v", time.Since(start))
+	}
+}
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
+}
+
+// TestQueuedDeadPeerIsPinged: a visitor waiting in line who has gone
+// silent (never answers pings) loses their place.
+func TestQueuedDeadPeerIsPinged(t *testing.T) {
+	s := newServer(t, nil)
+	s.queue = newRunQueue(1, 5)
+	s.cfg.PingEvery = 200 * time.Millisecond
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	first := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=3")
+	defer first.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, _, err := first.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The second visitor reads nothing: its pings go unanswered.
+	second := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=0.1")
+	defer second.CloseNow()
+	deadline := time.Now().Add(8 * time.Second)
+	for _, w := s.queue.stats(); w != 0; _, w = s.queue.stats() {
+		if time.Now().After(deadline) {
+			t.Fatal("a silent visitor kept their place in line")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	readAll(t, first, 10*time.Second)
+}

@@ -5,6 +5,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,8 +43,10 @@ type Config struct {
 	// Limits for each run; zero means the scenarios package's defaults.
 	RunDeadline  time.Duration
 	RunMaxEvents int
-	// FrameEvery is how often a live run sends a frame (default 100 ms).
+	// FrameEvery is how often a live run sends a frame (default 100 ms);
+	// PingEvery, how often a socket waiting in line is pinged (default 15 s).
 	FrameEvery time.Duration
+	PingEvery  time.Duration
 	// MaxRuns and MaxRunBytes bound the store of finished runs kept for
 	// replay and moment links (defaults 500 runs, 64 MiB).
 	MaxRuns     int
@@ -85,6 +88,8 @@ type Server struct {
 	socketsMu   sync.Mutex
 	socketsByIP map[string]int
 
+	readHeaderTimeout time.Duration // 10 s; shorter in tests
+
 	// base ends when the server shuts down; every WebSocket watches it.
 	base context.Context
 	stop context.CancelFunc
@@ -99,6 +104,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.FrameEvery <= 0 {
 		cfg.FrameEvery = 100 * time.Millisecond
+	}
+	if cfg.PingEvery <= 0 {
+		cfg.PingEvery = 15 * time.Second
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, reg: scenarios.Default(), code: map[string][2]web.Code{}}
 	cat, err := lessons.Load(cfg.Lessons, s.scenarioParams)
@@ -192,7 +200,7 @@ func (s *Server) lessonsNow() (*lessons.Catalog, error) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cmp.Or(s.readHeaderTimeout, 10*time.Second),
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),

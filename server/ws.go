@@ -164,12 +164,23 @@ func (s *Server) waitTurn(ctx context.Context, conn *websocket.Conn, tk *ticket,
 	last := -1
 	tick := time.NewTicker(s.cfg.FrameEvery)
 	defer tick.Stop()
+	ping := time.NewTicker(s.cfg.PingEvery)
+	defer ping.Stop()
 	for {
 		select {
 		case <-tk.ready:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-ping.C:
+			// A visitor waiting in line gets no frames while their place
+			// holds; a ping finds out whether they are still there.
+			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err := conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return err
+			}
 		case <-tick.C:
 			pos := tk.position()
 			if pos == last || pos == 0 {
