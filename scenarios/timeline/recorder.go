@@ -21,6 +21,7 @@ type Recorder struct {
 	max   int
 	count int
 	full  bool
+	lines sync.Map // program counter -> source line
 }
 
 // ErrTooManyEvents is reported once a recorder has passed its event cap.
@@ -41,9 +42,7 @@ func (r *Recorder) Full() bool {
 }
 
 func (r *Recorder) record(e Event, skip int) {
-	if _, _, line, ok := runtime.Caller(skip + 1); ok {
-		e.Line = line
-	}
+	e.Line = r.callerLine(skip + 2)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.full {
@@ -56,6 +55,22 @@ func (r *Recorder) record(e Event, skip int) {
 	r.count++
 	e.At = time.Since(r.start)
 	r.sink(e)
+}
+
+// callerLine is the line of the caller skip frames up, or 0. Finding a
+// line is far slower than finding a program counter, and a scenario reports
+// from a handful of places many times over, so lines are cached by counter.
+func (r *Recorder) callerLine(skip int) int {
+	var pc [1]uintptr
+	if runtime.Callers(skip+1, pc[:]) == 0 {
+		return 0
+	}
+	if line, ok := r.lines.Load(pc[0]); ok {
+		return line.(int)
+	}
+	frame, _ := runtime.CallersFrames(pc[:]).Next()
+	r.lines.Store(pc[0], frame.Line)
+	return frame.Line
 }
 
 // Lane starts a lane for a goroutine (or for work about to get one) and
@@ -159,6 +174,13 @@ func (l *Lane) End(err error) {
 // reports the sleep and, when it finishes, the wake.
 func (l *Lane) Sleep(ctx context.Context, d time.Duration) error {
 	l.r.record(Event{Lane: l.name, Kind: Sleep, Dur: d}, 1)
+	if d <= 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		l.r.record(Event{Lane: l.name, Kind: Wake}, 1)
+		return nil
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
