@@ -31,5 +31,5 @@ check-tools:
 
 # Benchmarks that print figures (not part of the test suite).
 bench:
-	go test -run '^$$' -bench . -benchtime 1x ./scenarios/timeline/
+	go test -run '^$$' -bench . -benchtime 1x ./scenarios/timeline/ ./scenarios/
 	go test -run '^$$' -bench . -benchtime 3x ./server/
