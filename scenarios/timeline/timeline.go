@@ -146,8 +146,11 @@ func (t *Timeline) At(now time.Duration) View {
 			l.Func = e.Label
 		case Wait:
 			s := Waiting
-			if joinWaits[e.Label] || strings.HasPrefix(e.Label, "task: ") {
+			switch {
+			case joinWaits[e.Label] || strings.HasPrefix(e.Label, "task: "):
 				s = Joining
+			case e.Label == "future":
+				s = IO // a stream read, a socket: waiting on I/O, not a shared resource
 			}
 			move(l, e.At, s, e.Label)
 		case Acquire:
@@ -160,6 +163,9 @@ func (t *Timeline) At(now time.Duration) View {
 			if name, j := released(holds, open, e.Lane, e.Label); j >= 0 {
 				idx := open[name]
 				holds[idx[j]].End, holds[idx[j]].Open = e.At, false
+				// Taken on another's behalf (main acquiring before
+				// create_task): the hold is the releasing lane's.
+				holds[idx[j]].Lane = e.Lane
 				open[name] = append(idx[:j:j], idx[j+1:]...)
 				held--
 			}

@@ -189,6 +189,9 @@ func TestReleaseByAnotherLane(t *testing.T) {
 			t.Errorf("hold %d still open: %+v", i, h)
 		}
 	}
+	if v.Holds[0].Lane != "a" || v.Holds[1].Lane != "b" || v.Holds[2].Lane != "c" {
+		t.Errorf("holds belong to %s, %s, %s; want the lanes that gave them back (a, b, c)", v.Holds[0].Lane, v.Holds[1].Lane, v.Holds[2].Lane)
+	}
 	if v.Holds[0].End != ms(100) || v.Holds[1].End != ms(200) || v.Holds[2].End != ms(300) {
 		t.Errorf("holds end at %v, %v, %v; want the oldest released first", v.Holds[0].End, v.Holds[1].End, v.Holds[2].End)
 	}

@@ -71,16 +71,22 @@
         }
       });
       if (rows[i]) { litRow = rows[i]; litRow.setAttribute("aria-current", "true"); }
-      now.textContent = e.t.toFixed(3) + " s · " + e.lane + " · " + e.kind + (e.label ? " " + e.label : "");
+      now.textContent = fmt.replace("{}", e.t.toFixed(3)) + " · " + e.lane + " · " + e.kind + (e.label ? " " + e.label : "");
     }
 
     function show(x, keepURL) {
       t = Math.max(0, Math.min(total, x));
       var pct = (100 * t / scale).toFixed(3) + "%";
-      cursors.forEach(function (c) { c.setAttribute("x1", pct); c.setAttribute("x2", pct); });
+      // At the very end the whole run is in view: no shade, no cursor over
+      // the last marks.
+      var atEnd = t >= total - 1e-9;
+      cursors.forEach(function (c) {
+        c.setAttribute("x1", pct); c.setAttribute("x2", pct);
+        c.setAttribute("visibility", atEnd ? "hidden" : "visible");
+      });
       shades.forEach(function (s) {
         s.setAttribute("x", pct);
-        s.setAttribute("width", Math.max(0, 100 - 100 * t / scale).toFixed(3) + "%");
+        s.setAttribute("width", atEnd ? "0" : Math.max(0, 100 - 100 * t / scale).toFixed(3) + "%");
       });
       scrub.value = t.toFixed(3);
       box.setAttribute("data-t", String(t));
