@@ -53,8 +53,9 @@ func newScenario(listen listenFunc) scenario.Scenario {
 				"GAP":         gap.Seconds(),
 			}
 		},
-		GoFile: "httpclient.go",
-		GoShow: "client",
+		GoFile:  "httpclient.go",
+		GoShow:  "client",
+		HeldCap: "connections",
 		Go: func(ctx context.Context, run *timeline.Recorder, v scenario.Values) error {
 			return fetchAll(ctx, run, listen, v.Int("requests"), v.Int("connections"), latency(v))
 		},

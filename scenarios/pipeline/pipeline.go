@@ -44,8 +44,9 @@ var Scenario = scenario.Scenario{
 			"WORK":    work(v).Seconds(),
 		}
 	},
-	GoFile: "pipeline.go",
-	GoShow: "pipeline",
+	GoFile:  "pipeline.go",
+	GoShow:  "pipeline",
+	HeldCap: "limit",
 	Go: func(ctx context.Context, run *timeline.Recorder, v scenario.Values) error {
 		return pipeline(ctx, run, v.Durations("delays"), v.Int("limit"), v.Int("rate"), v.Int("workers"), work(v))
 	},
