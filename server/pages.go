@@ -73,29 +73,32 @@ func (s *Server) handleHome(c *echo.Context) error {
 
 // lesson finds the lesson in the path, or a 404.
 func (s *Server) lesson(c *echo.Context) (string, *lessons.Lesson, error) {
+	lang, l, _, err := s.lessonIn(c)
+	return lang, l, err
+}
+
+// lessonIn is lesson, also returning the catalog it came from (reloaded
+// from disk in dev mode, so a handler needing both loads it once).
+func (s *Server) lessonIn(c *echo.Context) (string, *lessons.Lesson, *lessons.Catalog, error) {
 	lang, err := s.lang(c)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	cat, err := s.lessonsNow()
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	l := cat.Get(c.Param("slug"))
 	if l == nil {
-		return "", nil, echo.ErrNotFound
+		return "", nil, nil, echo.ErrNotFound
 	}
-	return lang, l, nil
+	return lang, l, cat, nil
 }
 
 // handleLesson renders a lesson. Parameters in the query fill the form (and
 // any that are refused are marked), so a link reproduces a run's settings.
 func (s *Server) handleLesson(c *echo.Context) error {
-	lang, l, err := s.lesson(c)
-	if err != nil {
-		return err
-	}
-	cat, err := s.lessonsNow()
+	lang, l, cat, err := s.lessonIn(c)
 	if err != nil {
 		return err
 	}

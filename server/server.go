@@ -151,13 +151,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.socketsByIP = map[string]int{}
 	s.runs = newRunStore(cfg.MaxRuns, cfg.MaxRunBytes)
-	if cfg.RunSlots <= 0 {
-		cfg.RunSlots = max(2, runtime.NumCPU())
+	if s.cfg.RunSlots <= 0 {
+		s.cfg.RunSlots = max(2, runtime.NumCPU())
 	}
-	if cfg.RunsPerIP <= 0 {
-		cfg.RunsPerIP = 2
+	if s.cfg.RunsPerIP <= 0 {
+		s.cfg.RunsPerIP = 2
 	}
-	s.queue = newRunQueue(cfg.RunSlots, cfg.RunsPerIP)
+	s.queue = newRunQueue(s.cfg.RunSlots, s.cfg.RunsPerIP)
 	s.base, s.stop = context.WithCancel(context.Background())
 	s.e = echo.NewWithConfig(echo.Config{
 		Logger:           cfg.Logger,
