@@ -18,6 +18,9 @@ type counters struct {
 	events   atomic.Int64 // events received from both runtimes, ever
 	dropped  atomic.Int64 // run sockets dropped because a write failed or timed out
 	requests atomic.Int64
+
+	classSockets atomic.Int64 // class WebSockets open now
+	classDropped atomic.Int64 // class sockets dropped for falling behind
 }
 
 // requestLog logs each request once, with its id, through slog.
@@ -69,6 +72,13 @@ func (s *Server) handleMetrics(c *echo.Context) error {
 	metric("asyncplay_sockets_dropped_total", "counter", "Run WebSockets dropped because a frame could not be written in time.", s.count.dropped.Load())
 	metric("asyncplay_runs_stored", "gauge", "Finished runs kept for replay.", int64(stored))
 	metric("asyncplay_runs_stored_bytes", "gauge", "Estimated memory of the kept runs.", int64(bytes))
+	s.classMu.Lock()
+	rooms, hubs := len(s.rooms), len(s.hubs)
+	s.classMu.Unlock()
+	metric("asyncplay_class_rooms", "gauge", "Classes this server owns now.", int64(rooms))
+	metric("asyncplay_class_rooms_joined", "gauge", "Classes with sockets on this server now.", int64(hubs))
+	metric("asyncplay_class_websockets_open", "gauge", "Class WebSockets open now.", s.count.classSockets.Load())
+	metric("asyncplay_class_sockets_dropped_total", "counter", "Class sockets dropped because they fell behind or a write failed.", s.count.classDropped.Load())
 	metric("asyncplay_http_requests_total", "counter", "HTTP requests served.", s.count.requests.Load())
 	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
 }

@@ -30,6 +30,16 @@ func (s *Server) routes() {
 	e.POST("/:lang/own", s.handleOwnRun)
 	e.GET("/embed/:slug/:scenario", s.handleEmbed)
 	e.GET("/embed-demo", s.handleEmbedDemo)
+	e.GET("/:lang/class", s.handleClassHome)
+	e.POST("/:lang/class", s.handleClassCreate)
+	e.GET("/class/join", s.handleClassJoin)
+	e.GET("/class/:code", s.handleClassPage)
+	e.GET("/class/:code/teach", s.handleClassTeach)
+	e.GET("/class/:code/qr.svg", s.handleClassQR)
+	e.GET("/class/:code/ws", s.handleClassSocket)
+	for _, op := range []string{"lesson", "run", "ask", "reveal", "end"} {
+		e.POST("/class/:code/"+op, s.handleClassCommand(op))
+	}
 	e.GET("/runs/:id", s.handleRunNoLang)
 	e.GET("/:lang/runs/:id", s.handleRun)
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
+	"golang.org/x/time/rate"
 
 	"github.com/asyncplay/asyncplay/lessons"
 	"github.com/asyncplay/asyncplay/scenarios"
@@ -69,6 +70,8 @@ type Config struct {
 	// program under the tracer. Only for a server on loopback: cmd refuses
 	// it on any other address.
 	AllowOwnCode bool
+	// Class sets up the classroom (rooms, their limits, the bus).
+	Class ClassConfig
 }
 
 // Server serves asyncplay.
@@ -84,6 +87,8 @@ type Server struct {
 	runs    *runStore
 	queue   *runQueue
 	count   counters
+
+	classState
 
 	socketsMu   sync.Mutex
 	socketsByIP map[string]int
@@ -150,6 +155,8 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.SocketsPerIP = 8
 	}
 	s.socketsByIP = map[string]int{}
+	s.cfg.Class.defaults()
+	s.rooms, s.hubs, s.joins = map[string]*room{}, map[string]*hub{}, map[string]*rate.Limiter{}
 	s.runs = newRunStore(cfg.MaxRuns, cfg.MaxRunBytes)
 	if s.cfg.RunSlots <= 0 {
 		s.cfg.RunSlots = max(2, runtime.NumCPU())
@@ -209,17 +216,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
-		s.stop()
-		s.ws.Wait()
+		s.halt()
+		s.waitAll()
 		return err
 	case <-ctx.Done():
 	}
 	grace, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s.stop() // tells every WebSocket to close with 1001 and cancels its run
+	s.halt() // tells every WebSocket to close with 1001 and cancels its run
 	err := hs.Shutdown(grace)
 	done := make(chan struct{})
-	go func() { s.ws.Wait(); close(done) }()
+	go func() { s.waitAll(); close(done) }()
 	select {
 	case <-done:
 	case <-grace.Done():
@@ -234,8 +241,23 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // Close stops every WebSocket and waits for them (for tests that use
 // ServeHTTP without Serve).
 func (s *Server) Close() {
+	s.halt()
+	s.waitAll()
+}
+
+// halt stops taking work: sockets close with 1001, runs are cancelled, no
+// class starts a room or a run.
+func (s *Server) halt() {
 	s.stop()
+	s.classMu.Lock()
+	s.classClosed = true
+	s.classMu.Unlock()
+}
+
+// waitAll waits for every socket, room and class run to finish.
+func (s *Server) waitAll() {
 	s.ws.Wait()
+	s.classWG.Wait()
 }
 
 // render writes a templ component as an HTML response.

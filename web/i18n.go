@@ -339,6 +339,11 @@ func T(lang, key string, args ...any) string {
 	}
 	s, ok := m[key]
 	if !ok {
+		if cm, found := classMessages[lang]; found {
+			s, ok = cm[key]
+		}
+	}
+	if !ok {
 		return "[" + key + "]"
 	}
 	if len(args) > 0 {

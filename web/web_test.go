@@ -14,6 +14,16 @@ import (
 )
 
 func TestEveryLocaleHasEveryKey(t *testing.T) {
+	t.Run("pages", func(t *testing.T) { everyKey(t, messages) })
+	t.Run("classroom", func(t *testing.T) { everyKey(t, classMessages) })
+	for key := range classMessages["en"] {
+		if _, dup := messages["en"][key]; dup {
+			t.Errorf("key %q is in both messages and classMessages", key)
+		}
+	}
+}
+
+func everyKey(t *testing.T, messages map[string]map[string]string) {
 	for _, l := range Locales {
 		if messages[l.Code] == nil {
 			t.Fatalf("no messages for locale %s", l.Code)

@@ -1,0 +1,383 @@
+package server
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"html"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/labstack/echo/v5"
+	"golang.org/x/time/rate"
+
+	"github.com/asyncplay/asyncplay/server/roombus"
+	"github.com/asyncplay/asyncplay/web"
+)
+
+// hub is one instance's side of a room: the sockets of its students (and
+// the teacher, if here) and the latest of each part of the page, kept
+// current from the bus so a socket that joins or reconnects gets the
+// room's state at once.
+type hub struct {
+	code string
+	refs int    // sockets using the hub (guarded by Server.classMu)
+	stop func() // ends the bus subscription
+
+	mu    sync.Mutex
+	conns map[*classConn]struct{}
+	slots map[string]slotMsg
+	ended bool
+}
+
+// classConn is one class socket.
+type classConn struct {
+	teacher bool
+	student string
+	out     chan []byte   // messages to write, in order
+	kicked  chan struct{} // closed when the socket must go
+	why     string        // why it was kicked (set before kicked closes)
+	code    websocket.StatusCode
+	once    sync.Once
+}
+
+// kick closes the socket with code and why; it reports whether this call
+// was the one that did.
+func (c *classConn) kick(code websocket.StatusCode, why string) (first bool) {
+	c.once.Do(func() {
+		c.code, c.why = code, why
+		close(c.kicked)
+		first = true
+	})
+	return first
+}
+
+func (c *classConn) wants(aud string) bool {
+	switch aud {
+	case audTeacher:
+		return c.teacher
+	case audStudent:
+		return !c.teacher
+	}
+	return true
+}
+
+// send queues msg without waiting: a socket whose queue is full has
+// fallen behind, and is dropped (it reconnects and gets the current state)
+// rather than slowing anyone else.
+func (s *Server) send(c *classConn, msg []byte) {
+	select {
+	case c.out <- msg:
+	default:
+		if c.kick(websocket.StatusTryAgainLater, "too slow: reconnect for the current state") {
+			s.count.classDropped.Add(1)
+		}
+	}
+}
+
+// deliver takes a message from the bus: it is kept as the latest of its
+// part and passed to every socket it is for.
+func (s *Server) deliver(h *hub, raw []byte) {
+	var sl slotMsg
+	if err := json.Unmarshal(raw, &sl); err != nil {
+		s.log.Error("class message", "room", h.code, "err", err)
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if old, ok := h.slots[sl.Key]; ok && old.Seq >= sl.Seq {
+		return
+	}
+	h.slots[sl.Key] = sl
+	for c := range h.conns {
+		if c.wants(sl.Aud) {
+			s.send(c, sl.Msg)
+		}
+	}
+	if sl.End {
+		h.ended = true
+		for c := range h.conns {
+			c.kick(websocket.StatusNormalClosure, "class ended")
+		}
+	}
+}
+
+// attach adds c to the hub and queues the room's current state for it:
+// the snapshot from the owner merged with what the bus has brought since.
+func (s *Server) attach(h *hub, c *classConn, snapshot []slotMsg) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, sl := range snapshot {
+		if old, ok := h.slots[sl.Key]; !ok || old.Seq < sl.Seq {
+			h.slots[sl.Key] = sl
+		}
+	}
+	parts := make([]slotMsg, 0, len(h.slots))
+	for _, sl := range h.slots {
+		if c.wants(sl.Aud) {
+			parts = append(parts, sl)
+		}
+	}
+	slices.SortFunc(parts, func(a, b slotMsg) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, sl := range parts {
+		s.send(c, sl.Msg)
+	}
+	h.conns[c] = struct{}{}
+	if h.ended {
+		c.kick(websocket.StatusNormalClosure, "class ended")
+	}
+}
+
+func (h *hub) detach(c *classConn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+}
+
+// getHub returns the room's hub on this instance, subscribing to the room
+// on the bus when it is the first socket here.
+func (s *Server) getHub(code string) (*hub, error) {
+	s.classMu.Lock()
+	defer s.classMu.Unlock()
+	if h := s.hubs[code]; h != nil {
+		h.refs++
+		return h, nil
+	}
+	h := &hub{code: code, refs: 1, conns: map[*classConn]struct{}{}, slots: map[string]slotMsg{}}
+	stop, err := s.cfg.Class.Bus.Subscribe(code, func(msg []byte) { s.deliver(h, msg) })
+	if err != nil {
+		return nil, err
+	}
+	h.stop = stop
+	s.hubs[code] = h
+	return h, nil
+}
+
+func (s *Server) putHub(h *hub) {
+	s.classMu.Lock()
+	h.refs--
+	last := h.refs == 0
+	if last {
+		delete(s.hubs, h.code)
+	}
+	s.classMu.Unlock()
+	if last {
+		h.stop() // not under any lock: a delivery may be waiting for one
+	}
+}
+
+// ask sends a request to the room's owner, wherever it is.
+func (s *Server) ask(ctx context.Context, code string, req roomReq) (roomResp, error) {
+	b, _ := json.Marshal(req)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	raw, err := s.cfg.Class.Bus.Request(ctx, code, b)
+	if err != nil {
+		return roomResp{}, err
+	}
+	var resp roomResp
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return roomResp{}, err
+	}
+	return resp, nil
+}
+
+// classPublish sends a part of the page to every instance in the room.
+func (s *Server) classPublish(code string, sl slotMsg) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // the browser's message, byte for byte
+	_ = enc.Encode(sl)
+	if err := s.cfg.Class.Bus.Publish(code, buf.Bytes()); err != nil {
+		s.log.Error("publish class message", "room", code, "err", err)
+	}
+}
+
+// studentMsg is the one message a student's page sends: an answer. hx-ws
+// sends the form's fields as strings, with htmx's headers beside them.
+type studentMsg struct {
+	Choice string `json:"choice"`
+}
+
+// maxStudentMsg bounds a student's message; an answer is a few dozen bytes
+// plus htmx's headers.
+const maxStudentMsg = 2 << 10
+
+// parseAnswer reads a student's message: the index of the chosen answer.
+func parseAnswer(b []byte) (int, error) {
+	if len(b) > maxStudentMsg {
+		return 0, errors.New("message too long")
+	}
+	var m studentMsg
+	if err := json.Unmarshal(b, &m); err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(m.Choice)
+	if err != nil || n < 0 || n > 25 {
+		return 0, errors.New("no such choice")
+	}
+	return n, nil
+}
+
+// handleClassSocket is a class's WebSocket, for a student or the teacher.
+// It carries the room's parts one way, and a student's answers the other.
+func (s *Server) handleClassSocket(c *echo.Context) error {
+	code := normalizeCode(c.Param("code"))
+	if code == "" {
+		return echo.ErrNotFound
+	}
+	if !s.originAllowed(c.Request()) {
+		return echo.NewHTTPError(http.StatusForbidden, "this page's origin may not join a class")
+	}
+	ip := c.RealIP()
+	if !s.joinAllowed(ip) {
+		return echo.ErrTooManyRequests
+	}
+	secret := cookieValue(c, teacherCookie)
+	student := cookieValue(c, studentCookie)
+	if student == "" {
+		student = newSecret() // a page from before the cookie; answers last this socket
+	}
+	name := cookieValue(c, nameCookie)
+
+	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		return nil
+	}
+	s.ws.Add(1)
+	defer s.ws.Done()
+	defer conn.CloseNow()
+	s.count.classSockets.Add(1)
+	defer s.count.classSockets.Add(-1)
+	conn.SetReadLimit(maxStudentMsg)
+
+	h, err := s.getHub(code)
+	if err != nil {
+		conn.Close(websocket.StatusInternalError, "class service unavailable")
+		return nil
+	}
+	defer s.putHub(h)
+	join := roomReq{Op: "join", Student: student, Name: name}
+	cc := &classConn{student: student, out: make(chan []byte, s.cfg.Class.SendBuffer), kicked: make(chan struct{})}
+	if secret != "" {
+		resp, err := s.ask(s.base, code, roomReq{Op: "auth", Secret: secret})
+		cc.teacher = err == nil && resp.Err == ""
+	}
+	if cc.teacher {
+		join = roomReq{Op: "join", Secret: secret}
+	}
+	resp, err := s.ask(s.base, code, join)
+	switch {
+	case errors.Is(err, roombus.ErrNoRoom) || resp.Err == "ended":
+		s.closeWith(conn, code, resp.Lang, "class.ended", websocket.StatusNormalClosure, "no such class")
+		return nil
+	case err != nil:
+		conn.Close(websocket.StatusTryAgainLater, "class service unavailable")
+		return nil
+	case resp.Err == "full":
+		s.closeWith(conn, code, resp.Lang, "class.full", websocket.StatusPolicyViolation, "class is full")
+		return nil
+	case resp.Err != "":
+		conn.Close(websocket.StatusPolicyViolation, "refused")
+		return nil
+	}
+	defer func() {
+		leave := roomReq{Op: "leave", Student: student}
+		if cc.teacher {
+			leave = roomReq{Op: "leave", Secret: secret}
+		}
+		_, _ = s.ask(context.Background(), code, leave)
+	}()
+	s.attach(h, cc, resp.Slots)
+	defer h.detach(cc)
+	if resp.Mine != "" {
+		s.send(cc, encodeWS("#class-mine", s.renderString(web.ClassMine(resp.Lang, resp.Mine))))
+	}
+
+	// The reader takes answers (a student's only messages), at most a few
+	// a second; anything else, or a flood, closes the socket.
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		lim := rate.NewLimiter(4, 8)
+		for {
+			_, b, err := conn.Read(context.Background())
+			if err != nil {
+				cc.kick(websocket.StatusNormalClosure, "")
+				return
+			}
+			if !lim.Allow() {
+				cc.kick(websocket.StatusPolicyViolation, "too many messages")
+				return
+			}
+			choice, err := parseAnswer(b)
+			if err != nil || cc.teacher {
+				cc.kick(websocket.StatusUnsupportedData, "a class socket takes only answers")
+				return
+			}
+			r, err := s.ask(s.base, code, roomReq{Op: "answer", Student: student, Choice: choice})
+			if err == nil && r.Err == "" {
+				s.send(cc, encodeWS("#class-mine", s.renderString(web.ClassMine(r.Lang, r.Mine))))
+			}
+		}
+	}()
+	defer func() {
+		conn.CloseNow()
+		<-readerDone
+	}()
+
+	ping := time.NewTicker(s.cfg.PingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case msg := <-cc.out:
+			wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			err := conn.Write(wctx, websocket.MessageText, msg)
+			cancel()
+			if err != nil {
+				s.count.classDropped.Add(1)
+				return nil
+			}
+		case <-cc.kicked:
+			// Send what is queued first: the class's last words, say.
+			for len(cc.out) > 0 && cc.code == websocket.StatusNormalClosure {
+				wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+				err := conn.Write(wctx, websocket.MessageText, <-cc.out)
+				cancel()
+				if err != nil {
+					return nil
+				}
+			}
+			conn.Close(cc.code, cc.why)
+			return nil
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			err := conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return nil
+			}
+		case <-s.base.Done():
+			conn.Close(websocket.StatusGoingAway, "server shutting down")
+			return nil
+		}
+	}
+}
+
+// closeWith tells the page why before closing.
+func (s *Server) closeWith(conn *websocket.Conn, code, lang, key string, status websocket.StatusCode, why string) {
+	if !web.HasLocale(lang) {
+		lang = "en"
+	}
+	msg := encodeWS("#class-status", "<strong class=\"class-ended\">"+html.EscapeString(web.T(lang, key))+"</strong>")
+	wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	_ = conn.Write(wctx, websocket.MessageText, msg)
+	cancel()
+	conn.Close(status, why)
+}
