@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -17,11 +18,12 @@ type Recorder struct {
 	mu    sync.Mutex
 	start time.Time
 	sink  func(Event)
-	lanes map[string]int
+	lanes map[string]int  // lane name -> how many lanes asked for it
+	lines map[uintptr]int // program counter -> source line
+	last  time.Duration   // the latest event's time
 	max   int
 	count int
 	full  bool
-	lines sync.Map // program counter -> source line
 }
 
 // ErrTooManyEvents is reported once a recorder has passed its event cap.
@@ -31,7 +33,7 @@ var ErrTooManyEvents = errors.New("the run produced too many events and was stop
 // (called with the recorder's lock held, so keep it quick) until maxEvents
 // have been recorded; maxEvents <= 0 means no cap.
 func NewRecorder(sink func(Event), maxEvents int) *Recorder {
-	return &Recorder{start: time.Now(), sink: sink, lanes: map[string]int{}, max: maxEvents}
+	return &Recorder{start: time.Now(), sink: sink, lanes: map[string]int{}, lines: map[uintptr]int{}, max: maxEvents}
 }
 
 // Full reports whether the event cap was reached.
@@ -41,10 +43,28 @@ func (r *Recorder) Full() bool {
 	return r.full
 }
 
+// record stamps e with the time and the line of the call skip frames above
+// record's caller, and passes it on. Finding that call is most of what
+// recording costs: runtime.Callers pays a table lookup for every frame it
+// walks, inlined or not. So record calls it itself, and the exported methods
+// call record directly, without a shared helper: between record and the
+// scenario's line there is only the method the scenario called. The clock is
+// read before the lock too, so that the lock is held only to number, order
+// and pass on.
 func (r *Recorder) record(e Event, skip int) {
-	e.Line = r.callerLine(skip + 2)
+	var pc [1]uintptr
+	runtime.Callers(skip+2, pc[:]) // skip runtime.Callers and record too
+	at := time.Since(r.start)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.emitLocked(e, pc[0], at)
+}
+
+// emitLocked passes e, reported from pc at the time at, to the sink unless
+// the cap is reached. Calls that raced for the lock may come in a little
+// out of the order they read the clock; the later in line is stamped no
+// earlier than the one before it, so times never run backwards. r.mu is held.
+func (r *Recorder) emitLocked(e Event, pc uintptr, at time.Duration) {
 	if r.full {
 		return
 	}
@@ -53,23 +73,33 @@ func (r *Recorder) record(e Event, skip int) {
 		return
 	}
 	r.count++
-	e.At = time.Since(r.start)
+	r.last = max(r.last, at)
+	e.At, e.Line = r.last, r.line(pc)
 	r.sink(e)
 }
 
-// callerLine is the line of the caller skip frames up, or 0. Finding a
+// line is the source line of the call that returns to pc, or 0. Finding a
 // line is far slower than finding a program counter, and a scenario reports
 // from a handful of places many times over, so lines are cached by counter.
-func (r *Recorder) callerLine(skip int) int {
-	var pc [1]uintptr
-	if runtime.Callers(skip+1, pc[:]) == 0 {
+// r.mu is held.
+func (r *Recorder) line(pc uintptr) int {
+	if line, ok := r.lines[pc]; ok {
+		return line
+	}
+	line := sourceLine(pc)
+	r.lines[pc] = line
+	return line
+}
+
+// sourceLine looks up the line of the call that returns to pc, or 0. It is
+// kept out of line so that its large frame is not part of every report: a
+// goroutine that does little else than report should not need its stack
+// grown (and copied) for it.
+func sourceLine(pc uintptr) int {
+	if pc == 0 {
 		return 0
 	}
-	if line, ok := r.lines.Load(pc[0]); ok {
-		return line.(int)
-	}
-	frame, _ := runtime.CallersFrames(pc[:]).Next()
-	r.lines.Store(pc[0], frame.Line)
+	frame, _ := runtime.CallersFrames([]uintptr{pc}).Next()
 	return frame.Line
 }
 
@@ -77,15 +107,17 @@ func (r *Recorder) callerLine(skip int) int {
 // reports its spawn. fn names the function it runs. A name already used gets
 // " #2", " #3" appended, so lanes stay apart.
 func (r *Recorder) Lane(name, fn string) *Lane {
+	var pc [1]uintptr
+	runtime.Callers(2, pc[:]) // skip runtime.Callers and Lane
+	at := time.Since(r.start)
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.lanes[name]++
 	if n := r.lanes[name]; n > 1 {
-		name = fmt.Sprintf("%s #%d", name, n)
+		name += " #" + strconv.Itoa(n)
 	}
-	r.mu.Unlock()
-	l := &Lane{r: r, name: name}
-	r.record(Event{Lane: name, Kind: Spawn, Label: fn}, 1)
-	return l
+	r.emitLocked(Event{Lane: name, Kind: Spawn, Label: fn}, pc[0], at)
+	return &Lane{r: r, name: name}
 }
 
 // Lane is one goroutine's row on the timeline.
@@ -97,26 +129,22 @@ type Lane struct {
 // Name is the lane's name as drawn.
 func (l *Lane) Name() string { return l.name }
 
-func (l *Lane) emit(k Kind, label string) {
-	l.r.record(Event{Lane: l.name, Kind: k, Label: label}, 2)
-}
-
 // Wait reports that the lane is about to block on what ("semaphore", "lock",
 // "waitgroup", ...).
-func (l *Lane) Wait(what string) { l.emit(Wait, what) }
+func (l *Lane) Wait(what string) { l.r.record(Event{Lane: l.name, Kind: Wait, Label: what}, 1) }
 
 // Acquire reports that the lane now holds what.
-func (l *Lane) Acquire(what string) { l.emit(Acquire, what) }
+func (l *Lane) Acquire(what string) { l.r.record(Event{Lane: l.name, Kind: Acquire, Label: what}, 1) }
 
 // Release reports that the lane is giving what back. Call it just before the
 // release itself, so that nobody is seen to acquire before it.
-func (l *Lane) Release(what string) { l.emit(Release, what) }
+func (l *Lane) Release(what string) { l.r.record(Event{Lane: l.name, Kind: Release, Label: what}, 1) }
 
 // Wake reports that the lane runs again after a wait.
-func (l *Lane) Wake() { l.emit(Wake, "") }
+func (l *Lane) Wake() { l.r.record(Event{Lane: l.name, Kind: Wake}, 1) }
 
 // Set reports that the lane set an event (what names it).
-func (l *Lane) Set(what string) { l.emit(Set, what) }
+func (l *Lane) Set(what string) { l.r.record(Event{Lane: l.name, Kind: Set, Label: what}, 1) }
 
 // Put reports that the lane put an item on a queue, which now holds n.
 // The label is "queue", as the tracer's.
@@ -130,7 +158,7 @@ func (l *Lane) Get(n int) { l.r.record(Event{Lane: l.name, Kind: Get, Label: "qu
 func (l *Lane) Deadline(d time.Duration) { l.r.record(Event{Lane: l.name, Kind: Deadline, Dur: d}, 1) }
 
 // Timeout reports that the lane's deadline passed.
-func (l *Lane) Timeout() { l.emit(Timeout, "") }
+func (l *Lane) Timeout() { l.r.record(Event{Lane: l.name, Kind: Timeout}, 1) }
 
 // Blocked reports that the lane is about to hold its thread for d without
 // yielding: call it just before the blocking call. Go has no event loop to
@@ -140,33 +168,35 @@ func (l *Lane) Blocked(d time.Duration) {
 }
 
 // Log reports a line the program would print.
-func (l *Lane) Log(format string, args ...any) { l.emit(Log, fmt.Sprintf(format, args...)) }
+func (l *Lane) Log(format string, args ...any) {
+	l.r.record(Event{Lane: l.name, Kind: Log, Label: fmt.Sprintf(format, args...)}, 1)
+}
 
 // Done reports that the lane's function returned.
-func (l *Lane) Done() { l.emit(Done, "") }
+func (l *Lane) Done() { l.r.record(Event{Lane: l.name, Kind: Done}, 1) }
 
 // DoneWith reports that the lane's function returned result.
-func (l *Lane) DoneWith(result string) { l.emit(Done, result) }
+func (l *Lane) DoneWith(result string) { l.r.record(Event{Lane: l.name, Kind: Done, Label: result}, 1) }
 
 // Fail reports that the lane ended with err.
-func (l *Lane) Fail(err error) { l.emit(Error, err.Error()) }
+func (l *Lane) Fail(err error) { l.r.record(Event{Lane: l.name, Kind: Error, Label: err.Error()}, 1) }
 
 // Cancelled reports that the lane ended because it was cancelled.
-func (l *Lane) Cancelled() { l.emit(Cancelled, "") }
+func (l *Lane) Cancelled() { l.r.record(Event{Lane: l.name, Kind: Cancelled}, 1) }
 
 // End reports how the lane's function ended: done when err is nil, cancelled
 // when err is a context error, and error otherwise.
 func (l *Lane) End(err error) {
 	switch {
 	case err == nil:
-		l.emit(Done, "")
+		l.r.record(Event{Lane: l.name, Kind: Done}, 1)
 	case errors.Is(err, context.Canceled):
-		l.emit(Cancelled, "")
+		l.r.record(Event{Lane: l.name, Kind: Cancelled}, 1)
 	case errors.Is(err, context.DeadlineExceeded):
-		l.emit(Timeout, "")
-		l.emit(Cancelled, "")
+		l.r.record(Event{Lane: l.name, Kind: Timeout}, 1)
+		l.r.record(Event{Lane: l.name, Kind: Cancelled}, 1)
 	default:
-		l.emit(Error, err.Error())
+		l.r.record(Event{Lane: l.name, Kind: Error, Label: err.Error()}, 1)
 	}
 }
 
@@ -174,18 +204,24 @@ func (l *Lane) End(err error) {
 // reports the sleep and, when it finishes, the wake.
 func (l *Lane) Sleep(ctx context.Context, d time.Duration) error {
 	l.r.record(Event{Lane: l.name, Kind: Sleep, Dur: d}, 1)
+	if err := sleep(ctx, d); err != nil {
+		return err
+	}
+	l.r.record(Event{Lane: l.name, Kind: Wake}, 1)
+	return nil
+}
+
+// sleep waits for d unless ctx ends first, and says why it stopped. It takes
+// no timer for d <= 0, and lives apart from Sleep so that the timer's frame
+// is not on the stack while Sleep reports.
+func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		l.r.record(Event{Lane: l.name, Kind: Wake}, 1)
-		return nil
+		return ctx.Err()
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		l.r.record(Event{Lane: l.name, Kind: Wake}, 1)
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
