@@ -332,6 +332,15 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 		<-readerDone
 	}()
 
+	s.classWriter(conn, cc)
+	return nil
+}
+
+// classWriter is a class socket's writer: it writes cc's messages to conn
+// in order and pings it, until cc is kicked (then it closes conn as the kick
+// says), a write fails, or the server shuts down. It is the one path from a
+// room's fan-out (deliver, send) to the wire.
+func (s *Server) classWriter(conn *websocket.Conn, cc *classConn) {
 	ping := time.NewTicker(s.cfg.PingEvery)
 	defer ping.Stop()
 	for {
@@ -342,7 +351,7 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 			cancel()
 			if err != nil {
 				s.count.classDropped.Add(1)
-				return nil
+				return
 			}
 		case <-cc.kicked:
 			// Send what is queued first: the class's last words, say.
@@ -351,21 +360,21 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 				err := conn.Write(wctx, websocket.MessageText, <-cc.out)
 				cancel()
 				if err != nil {
-					return nil
+					return
 				}
 			}
 			conn.Close(cc.code, cc.why)
-			return nil
+			return
 		case <-ping.C:
 			pctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 			err := conn.Ping(pctx)
 			cancel()
 			if err != nil {
-				return nil
+				return
 			}
 		case <-s.base.Done():
 			conn.Close(websocket.StatusGoingAway, "server shutting down")
-			return nil
+			return
 		}
 	}
 }
