@@ -379,6 +379,9 @@ func (r *room) publishLessonLocked() {
 		if label == "" {
 			label = p.Name
 		}
+		if q.Get(p.Name) == "" {
+			continue // drawn from the seed, which is listed
+		}
 		v.Params = append(v.Params, web.ClassParam{Label: label, Value: q.Get(p.Name)})
 	}
 	r.publishLocked("lesson", audAll, "#class-lesson", r.s.renderString(web.ClassLesson(v)))
@@ -488,6 +491,7 @@ func (r *room) loop() {
 			r.mu.Lock()
 			r.stopRunLocked()
 			r.mu.Unlock()
+			r.release() // students reconnecting find no room rather than a dead owner
 			return
 		case <-t.C:
 		}

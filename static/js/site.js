@@ -52,3 +52,42 @@
     mark();
   }
 })();
+
+// The classroom: a student who steps out of a class to explore a lesson
+// alone gets a banner on every page that takes them back in one click.
+// The class page remembers itself when left through its step-out link and
+// forgets when rejoined. Kept for this tab only.
+(function () {
+  "use strict";
+  var KEY = "asyncplay.class";
+  function wire() {
+    var cls = document.querySelector(".class[data-class]");
+    if (cls) {
+      try { sessionStorage.removeItem(KEY); } catch (e) { /* no storage */ }
+      document.addEventListener("click", function (ev) {
+        var a = ev.target.closest && ev.target.closest("a[data-class-code]");
+        if (!a) return;
+        try {
+          sessionStorage.setItem(KEY, JSON.stringify({ code: cls.getAttribute("data-class"), label: cls.getAttribute("data-rejoin") }));
+        } catch (e) { /* no storage: no banner */ }
+      });
+      return;
+    }
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(KEY) || "null"); } catch (e) { saved = null; }
+    if (!saved || !/^[A-Z0-9]{6}$/.test(saved.code) || document.querySelector(".rejoin-banner")) return;
+    var p = document.createElement("p");
+    p.className = "rejoin-banner";
+    var a = document.createElement("a");
+    a.href = "/class/" + saved.code;
+    a.textContent = "↩ " + String(saved.label || saved.code);
+    p.appendChild(a);
+    var header = document.querySelector("header.site");
+    if (header && header.parentNode) header.parentNode.insertBefore(p, header.nextSibling);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", wire);
+  } else {
+    wire();
+  }
+})();

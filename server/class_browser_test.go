@@ -1,0 +1,173 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserClassroom drives a class with a teacher and two students, each
+// in a browser context of their own (their own cookies): follow the
+// teacher, predict, one run for everyone, the tally, then a student steps
+// out and rejoins.
+func TestBrowserClassroom(t *testing.T) {
+	py := requirePython(t)
+	root := browser(t)
+	base := serve(t, newServer(t, py))
+	root, cancel := context.WithTimeout(root, 120*time.Second)
+	defer cancel()
+	person := func() context.Context {
+		ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		return ctx
+	}
+	teacher, aiko, ben := root, person(), person()
+	run := func(ctx context.Context, who string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", who, err)
+		}
+	}
+	eval := func(ctx context.Context, expr string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", expr, err)
+		}
+		return s
+	}
+	text := func(ctx context.Context, sel string) string {
+		t.Helper()
+		return eval(ctx, `(document.querySelector(`+jsString(sel)+`)||{}).textContent||""`)
+	}
+	waitText := func(ctx context.Context, who, sel, want string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+jsString(sel)+`)||{}).textContent||""`))
+			if strings.Contains(s, want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %s never said %q; it says %q", who, sel, want, s)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	// The teacher starts a class.
+	run(teacher, "teacher",
+		chromedp.Navigate(base+"/en/class"),
+		chromedp.Click(chromedp.CSS(`form[action="/en/class"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#class-controls .class-pick`)),
+	)
+	code := strings.TrimSpace(text(teacher, ".join-code"))
+	if len(code) != 6 {
+		t.Fatalf("join code %q; want six characters", code)
+	}
+	if eval(teacher, `String(document.querySelector("img.qr").naturalWidth > 0)`) != "true" {
+		t.Error("the QR code image did not load")
+	}
+
+	// Aiko types the code in lower case with her name; Ben opens the
+	// join link (what the QR code holds).
+	run(aiko, "aiko",
+		chromedp.Navigate(base+"/en/class"),
+		chromedp.SendKeys(chromedp.CSS(`#class-code`), strings.ToLower(code)),
+		chromedp.SendKeys(chromedp.CSS(`#class-name`), "Aiko"),
+		chromedp.Click(chromedp.CSS(`.class-join button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#class-lesson h1`)),
+	)
+	run(ben, "ben", chromedp.Navigate(base+"/class/"+code), chromedp.WaitVisible(chromedp.CSS(`#class-lesson h1`)))
+	waitText(teacher, "teacher", "#class-status", "2 connected")
+	waitText(teacher, "teacher", "#class-status", "Aiko")
+	waitText(ben, "ben", "#class-status", "2 connected")
+	if eval(ben, `String(document.querySelectorAll("#class-controls, .class-pick").length)`) != "0" {
+		t.Error("a student's page has the teacher's controls")
+	}
+
+	// Follow: the teacher moves to the semaphore lesson.
+	run(teacher, "teacher",
+		chromedp.SetValue(chromedp.CSS(`#class-pick`), "semaphore/semaphore"),
+		chromedp.Click(chromedp.CSS(`.class-pick button`)),
+	)
+	for who, ctx := range map[string]context.Context{"aiko": aiko, "ben": ben} {
+		waitText(ctx, who, "#class-lesson h1", "semaphore")
+	}
+
+	// Predict: the teacher asks; Aiko answers B (right), Ben A (wrong).
+	run(teacher, "teacher", chromedp.WaitVisible(chromedp.CSS(`.class-ask button`)), chromedp.Click(chromedp.CSS(`.class-ask button`)))
+	for who, c := range map[string]struct {
+		ctx    context.Context
+		choice int
+	}{"aiko": {aiko, 1}, "ben": {ben, 0}} {
+		sel := `.choices form:nth-child(` + string(rune('1'+c.choice)) + `) button`
+		run(c.ctx, who, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+		waitText(c.ctx, who, "#class-mine", "Your answer: "+string(rune('A'+c.choice)))
+	}
+	waitText(teacher, "teacher", "#class-tally", "2 of 2 answered")
+	screenshot(t, teacher, "class-teacher-tally")
+	if got := text(aiko, "#class-tally"); got != "" {
+		t.Errorf("a student sees the tally before the run: %q", got)
+	}
+
+	// One run for everyone, with the teacher's values.
+	run(teacher, "teacher",
+		chromedp.SetValue(chromedp.CSS(`#class-p-downloads`), "4"),
+		chromedp.SetValue(chromedp.CSS(`#class-p-delays`), "0.4,0.3,0.5,0.2"),
+		chromedp.Click(chromedp.CSS(`.class-run .run-button`)),
+	)
+	for who, ctx := range map[string]context.Context{"teacher": teacher, "aiko": aiko, "ben": ben} {
+		run(ctx, who, chromedp.WaitVisible(chromedp.CSS(`#class-run .frame[data-finished="true"]`)))
+		waitText(ctx, who, "#class-tally", "1 of 2 right")
+	}
+	waitText(aiko, "aiko", "#class-lesson .class-params", "0.4,0.3,0.5,0.2")
+	if lanes := eval(ben, `String(document.querySelectorAll('#class-run .side[data-runtime="go"] g.lane').length)`); lanes < "5" || len(lanes) != 1 {
+		t.Errorf("ben's run shows %s Go lanes; want main and 4 downloads", lanes)
+	}
+	screenshot(t, aiko, "class-student-after-run")
+	run(ben, "ben", chromedp.EmulateViewport(390, 844))
+	if wide := eval(ben, phoneOverflow); wide != "" {
+		t.Errorf("the class page is wider than a phone: %s", wide)
+	}
+	screenshot(t, ben, "class-student-phone")
+	screenshot(t, teacher, "class-teacher-after-run")
+
+	// Ben steps out to explore alone, then rejoins in one click and finds
+	// the class as it is.
+	run(ben, "ben",
+		chromedp.Click(chromedp.CSS(`.step-out a`)),
+		chromedp.WaitVisible(chromedp.CSS(`article.lesson`)),
+		chromedp.WaitVisible(chromedp.CSS(`.rejoin-banner a`)),
+	)
+	url, _ := chromedp.Run(ben, chromedp.Location())
+	if !strings.Contains(url, "/en/lessons/semaphore?") || !strings.Contains(url, "delays=0.4%2C0.3%2C0.5%2C0.2") {
+		t.Errorf("step-out went to %q; want the semaphore lesson with the class's values", url)
+	}
+	screenshot(t, ben, "class-student-stepped-out")
+	run(ben, "ben",
+		chromedp.Click(chromedp.CSS(`.rejoin-banner a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#class-run .frame[data-finished="true"]`)),
+	)
+	waitText(ben, "ben", "#class-tally", "1 of 2 right")
+	waitText(teacher, "teacher", "#class-status", "2 connected")
+}
+
+func jsString(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+// phoneOverflow names the elements that stick out past the viewport's
+// right edge, or is "" when the page fits.
+const phoneOverflow = `(() => {
+  const w = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= w) return "";
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if (r.right > w + 1 && r.width > 0) out.push(el.tagName.toLowerCase() + "." + el.className + " right=" + Math.round(r.right));
+    if (out.length > 6) break;
+  }
+  return "scrollWidth " + document.documentElement.scrollWidth + " > " + w + ": " + out.join("; ");
+})()`
