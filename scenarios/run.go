@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asyncplay/asyncplay/scenarios/pyrun"
@@ -46,6 +47,16 @@ type Runner struct {
 	MaxEvents int
 	// Virtual runs the Python side on the tracer's virtual clock (tests).
 	Virtual bool
+	// GoWorker, when set, is the command line that starts a Go worker (the
+	// asyncplay binary and WorkerCommand; see RunWorker). Each run's Go
+	// side then runs in a process of its own, as the Python side does, so
+	// that a panic on any goroutine the scenario starts ends that run and
+	// not this process. Nil runs the Go side in this process, where only
+	// a panic on the goroutine that calls the scenario is recovered (the
+	// scenarios' own tests).
+	GoWorker []string
+	// LiveWorkers, when set, counts the Go worker processes running now.
+	LiveWorkers *atomic.Int64
 }
 
 // Defaults for a run's limits.
@@ -54,7 +65,7 @@ const (
 	DefaultMaxEvents = 20000
 )
 
-// ErrPanic wraps a panic in a scenario's Go code.
+// ErrPanic is wrapped by a panic in a scenario's Go code (a *PanicError).
 var ErrPanic = errors.New("the Go code panicked")
 
 // ErrNoPython is the Python side's end when the server has no suitable
@@ -84,12 +95,17 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 		sink.End(Python, err)
 	})
 	wg.Go(func() {
+		if len(r.GoWorker) > 0 {
+			sink.End(Go, r.runGoWorker(ctx, s, v, deadline, maxEvents, sink))
+			return
+		}
 		sink.End(Go, r.runGo(ctx, s, v, maxEvents, sink))
 	})
 	wg.Wait()
 	return ctx.Err()
 }
 
+// runGo runs the Go side of s in this process.
 func (r *Runner) runGo(ctx context.Context, s *scenario.Scenario, v scenario.Values, maxEvents int, sink Sink) (err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -97,7 +113,7 @@ func (r *Runner) runGo(ctx context.Context, s *scenario.Scenario, v scenario.Val
 	rec = timeline.NewRecorder(func(e timeline.Event) { sink.Event(Go, e) }, maxEvents)
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: %v\n%s", ErrPanic, p, debug.Stack())
+			err = newPanicError(p, debug.Stack())
 		}
 		if err == nil && rec.Full() {
 			err = timeline.ErrTooManyEvents

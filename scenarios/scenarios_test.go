@@ -1,12 +1,25 @@
 package scenarios
 
 import (
+	"context"
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain runs the tests, checking that none leaves a goroutine behind;
+// started as a Go worker (the worker tests start this binary so), it is
+// one, with the test scenarios added to the registry.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == WorkerCommand {
+		if RunWorker(context.Background(), workerTestRegistry(), os.Args[2:], os.Stdout, os.Stderr) != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // TestDefaultRegistry builds the registry, which validates every scenario:
 // its Python program and Go region exist, its defaults and test sets parse.
