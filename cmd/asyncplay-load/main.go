@@ -257,6 +257,7 @@ func (o *options) runLoad(ctx context.Context, l load) error {
 		return err
 	}
 
+	runT0 := time.Now()
 	var wg sync.WaitGroup
 	runErrs := make([]error, len(teachers))
 	for i, t := range teachers {
@@ -266,7 +267,6 @@ func (o *options) runLoad(ctx context.Context, l load) error {
 	if err := errors.Join(runErrs...); err != nil {
 		return err
 	}
-	runT0 := time.Now()
 	for _, s := range students {
 		select {
 		case <-s.finished:

@@ -144,7 +144,7 @@ func (o *options) report(l load, students []*student, joinErrs []error, joined i
 	fmt.Fprintf(w, "  run frames timed\t%d\t\t\n", lat.n)
 	fmt.Fprintf(w, "messages per student (least / median / most)\t%s\t\t\n", spread(msgs))
 	fmt.Fprintf(w, "  of which the run's frames\t%s\t\t\n", spread(frames))
-	fmt.Fprintf(w, "  a run frame's size (least / median / most)\t%s KiB\t\t\n", spread(kib(sizes)))
+	fmt.Fprintf(w, "  a run frame's size in room 1 (least / median / most)\t%s KiB\t\t\n", spread(kib(sizes)))
 	if len(students) > 0 {
 		fmt.Fprintf(w, "  bytes read per student\t%.0f KiB\t\t\n", float64(bytes)/1024/float64(len(students)))
 	}
