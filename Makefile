@@ -13,7 +13,9 @@ test: check-tools
 	go vet ./...
 	# One package at a time: the scenario tests time real Python runs, and on
 	# a 2-core machine packages racing each other for the CPU skew them.
-	go test -race -count=1 -p 1 ./...
+	# The server package's browser and classroom tests take several minutes
+	# under -race on 2 cores; the default 10-minute limit is too tight.
+	go test -race -count=1 -p 1 -timeout 30m ./...
 
 generate:
 	go tool templ generate

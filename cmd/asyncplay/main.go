@@ -94,6 +94,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	keep := fs.Int("keep-runs", envInt("ASYNCPLAY_KEEP_RUNS", 500), "finished runs kept for replay and moment links (env ASYNCPLAY_KEEP_RUNS)")
 	ownCode := fs.Bool("allow-own-code", false, "let visitors trace programs they type (page /{lang}/own); the server then listens on loopback only")
 	embed := fs.String("embed-origins", os.Getenv("ASYNCPLAY_EMBED_ORIGINS"), "comma-separated sites allowed to embed scenarios in an iframe, e.g. https://docs.example.com (env ASYNCPLAY_EMBED_ORIGINS)")
+	classSetup := classFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -135,6 +136,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.Python = &py
 		log.Info("python found", "path", py.Path, "version", py.Version)
 	}
+	closeClass, err := classSetup(&cfg)
+	if err != nil {
+		return err
+	}
+	defer closeClass()
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err

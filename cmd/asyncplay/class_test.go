@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+)
+
+func TestServeNATSUnreachable(t *testing.T) {
+	err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--nats", "nats://127.0.0.1:1"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--nats") {
+		t.Errorf("serve with an unreachable NATS = %v; want an error naming --nats", err)
+	}
+}
+
+// TestServeWithNATS starts a class on a server that keeps its rooms on NATS.
+func TestServeWithNATS(t *testing.T) {
+	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(5 * time.Second) {
+		t.Fatal("nats did not start")
+	}
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--nats", ns.ClientURL(), "--class-capacity", "40"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	base := strings.TrimSuffix(strings.TrimSpace(line[strings.Index(line, "http://"):]), "/")
+	req, _ := http.NewRequest(http.MethodPost, base+"/en/class", nil)
+	req.Header.Set("Origin", base)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/class/") {
+		t.Fatalf("start a class = %d to %q; want 303 to /class/CODE/teach", resp.StatusCode, loc)
+	}
+	if n := ns.NumSubscriptions(); n == 0 {
+		t.Error("the class made no NATS subscription; want its room on the bus")
+	}
+	page, err := http.Get(base + strings.TrimSuffix(loc, "/teach"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Body.Close()
+	if page.StatusCode != 200 {
+		t.Errorf("student page = %d; want 200", page.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run after shutdown = %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not stop")
+	}
+}
