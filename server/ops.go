@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 
@@ -80,5 +81,9 @@ func (s *Server) handleMetrics(c *echo.Context) error {
 	metric("asyncplay_class_websockets_open", "gauge", "Class WebSockets open now.", s.count.classSockets.Load())
 	metric("asyncplay_class_sockets_dropped_total", "counter", "Class sockets dropped because they fell behind or a write failed.", s.count.classDropped.Load())
 	metric("asyncplay_http_requests_total", "counter", "HTTP requests served.", s.count.requests.Load())
+	pages, pageBytes := s.pages.stats()
+	metric("asyncplay_pages_cached", "gauge", "Rendered lesson pages kept in the page cache.", int64(pages))
+	metric("asyncplay_pages_cached_bytes", "gauge", "Bytes of the kept pages, as they are and compressed.", int64(pageBytes))
+	metric("go_goroutines", "gauge", "Number of goroutines that currently exist.", int64(runtime.NumGoroutine()))
 	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
 }

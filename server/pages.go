@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -97,7 +99,16 @@ func (s *Server) lessonIn(c *echo.Context) (string, *lessons.Lesson, *lessons.Ca
 
 // handleLesson renders a lesson. Parameters in the query fill the form (and
 // any that are refused are marked), so a link reproduces a run's settings.
+//
+// Outside Dev, each page is rendered once per address (language, slug and
+// query string as sent) and then served from the page cache.
 func (s *Server) handleLesson(c *echo.Context) error {
+	key := c.Param("lang") + "/" + c.Param("slug") + "?" + c.Request().URL.RawQuery
+	if !s.cfg.Dev {
+		if p := s.pages.get(key); p != nil {
+			return sendPage(c, p)
+		}
+	}
 	lang, l, cat, err := s.lessonIn(c)
 	if err != nil {
 		return err
@@ -121,7 +132,14 @@ func (s *Server) handleLesson(c *echo.Context) error {
 		}
 		v.Plays = append(v.Plays, s.play(lang, l, sc, vals, probs))
 	}
-	return render(c, status, web.LessonPage(v))
+	var buf bytes.Buffer
+	if err := web.LessonPage(v).Render(c.Request().Context(), &buf); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	if s.cfg.Dev {
+		return c.HTMLBlob(status, buf.Bytes())
+	}
+	return sendPage(c, s.pages.put(key, status, buf.Bytes()))
 }
 
 // handlePlay answers the Run button: the play area again, either with the

@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	e.Use(middleware.BodyLimit(64 << 10)) // no route takes a body; refuse big ones early
 	e.Use(s.rateLimit())
 	e.Use(s.securityHeaders)
+	e.Use(compress())
 
 	e.GET("/", s.handleRoot)
 	e.GET("/lessons/:slug", s.handleLessonNoLang)
@@ -51,6 +52,9 @@ func (s *Server) routes() {
 	e.GET("/healthz", func(c *echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.handleReady)
 	e.GET("/metrics", s.handleMetrics)
+	if s.cfg.BenchBlob != nil {
+		e.GET(benchBlobRoute, s.handleBenchBlob)
+	}
 }
 
 // securityHeaders sets headers every response carries. The CSP allows no

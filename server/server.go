@@ -70,6 +70,9 @@ type Config struct {
 	// program under the tracer. Only for a server on loopback: cmd refuses
 	// it on any other address.
 	AllowOwnCode bool
+	// BenchBlob, when set, is served as it is at /bench/blob: the static
+	// baseline asyncplay-bench measures pages against. Nil in production.
+	BenchBlob []byte
 	// Class sets up the classroom (rooms, their limits, the bus).
 	Class ClassConfig
 }
@@ -86,7 +89,12 @@ type Server struct {
 	runner  *scenarios.Runner
 	runs    *runStore
 	queue   *runQueue
-	count   counters
+	pages   *pageCache // rendered lesson pages (not used with Dev)
+
+	benchOnce sync.Once   // compresses Config.BenchBlob on first use
+	benchPage *cachedPage // Config.BenchBlob as a page
+
+	count counters
 
 	classState
 
@@ -165,6 +173,7 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.RunsPerIP = 2
 	}
 	s.queue = newRunQueue(s.cfg.RunSlots, s.cfg.RunsPerIP)
+	s.pages = newPageCache(0)
 	s.base, s.stop = context.WithCancel(context.Background())
 	s.e = echo.NewWithConfig(echo.Config{
 		Logger:           cfg.Logger,
