@@ -43,9 +43,11 @@ type ClassConfig struct {
 	// Flush is how often the connected count and the tally are sent at
 	// most (default 250 ms).
 	Flush time.Duration
-	// SendBuffer is how many messages a socket may fall behind before it
-	// is dropped (default 64).
-	SendBuffer int
+	// WriteTimeout is how long one message may take to write to a class
+	// socket before the socket counts as stalled and is dropped (default
+	// 5 s). A socket that is merely slow is not dropped: it skips the
+	// frames it missed.
+	WriteTimeout time.Duration
 	// PublicURL is where students reach this server (for the join link and
 	// QR code), such as http://10.0.0.5:8080; empty means the address the
 	// teacher used, with a loopback host replaced by this machine's LAN
@@ -78,8 +80,8 @@ func (cc *ClassConfig) defaults() {
 	if cc.Flush <= 0 {
 		cc.Flush = 250 * time.Millisecond
 	}
-	if cc.SendBuffer <= 0 {
-		cc.SendBuffer = 64
+	if cc.WriteTimeout <= 0 {
+		cc.WriteTimeout = 5 * time.Second
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -432,36 +434,71 @@ func TestClassReconnectResumes(t *testing.T) {
 	q.waitFor("#class-mine", has("A."), "the student's answer after reconnecting")
 }
 
-func TestClassSlowConsumerDropped(t *testing.T) {
-	s, _ := classServer(t, ClassConfig{SendBuffer: 2})
+func TestClassQueueKeepsNewestOfEachPart(t *testing.T) {
+	s, _ := classServer(t, ClassConfig{})
 	h := &hub{code: "ABCDEF", conns: map[*classConn]struct{}{}, slots: map[string]slotMsg{}}
-	slow := &classConn{out: make(chan []byte, 2), kicked: make(chan struct{})}
-	fast := &classConn{out: make(chan []byte, 64), kicked: make(chan struct{})}
-	s.attach(h, slow, nil)
-	s.attach(h, fast, nil)
-	for i := range 5 {
-		sl := slotMsg{Seq: uint64(i + 1), Key: "run", Aud: audAll, Msg: encodeWS("#class-run", "frame")}
-		b, _ := json.Marshal(sl)
-		s.deliver(h, b) // never blocks, however full the slow queue
-	}
-	select {
-	case <-slow.kicked:
-		if slow.code != websocket.StatusTryAgainLater {
-			t.Errorf("slow socket closed with %v; want %v (the browser reconnects)", slow.code, websocket.StatusTryAgainLater)
+	c := newClassConn(false, "s")
+	s.attach(h, c, nil)
+	for i := range 50 {
+		for _, key := range []string{"run", "status@s"} {
+			sl := slotMsg{Seq: uint64(2*i + len(key)), Key: key, Aud: audAll, Msg: encodeWS("#"+key, fmt.Sprint(key, i))}
+			b, _ := json.Marshal(sl)
+			s.deliver(h, b) // never blocks, however far behind the socket is
 		}
-	default:
-		t.Error("a socket that fell 5 behind with room for 2 was not dropped")
 	}
-	select {
-	case <-fast.kicked:
-		t.Error("a socket that kept up was dropped")
-	default:
+	var got []string
+	for {
+		msg, ok := c.next()
+		if !ok {
+			break
+		}
+		var m wsMsg
+		_ = json.Unmarshal(msg, &m)
+		got = append(got, m.Content)
 	}
-	if len(fast.out) != 5 {
-		t.Errorf("the fast socket got %d of 5 messages", len(fast.out))
+	if want := []string{"run49", "status@s49"}; !slices.Equal(got, want) {
+		t.Errorf("a socket 50 messages behind has %q waiting; want only the newest of each part, %q", got, want)
 	}
-	if got := s.count.classDropped.Load(); got != 1 {
-		t.Errorf("dropped counter = %d; want 1", got)
+}
+
+// TestClassStalledSocketDropped: a student whose browser stops reading is
+// dropped once a write stalls, while another student gets every frame.
+func TestClassStalledSocketDropped(t *testing.T) {
+	s, ts := classServer(t, ClassConfig{WriteTimeout: 300 * time.Millisecond})
+	code, _ := startClass(t, ts)
+	good, err := dialClass(t, ts, code, student("good", "")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good.waitFor("#class-lesson", has("<h1>"), "the lesson")
+	// The stalled student: a socket that never reads after the upgrade.
+	h := http.Header{"Origin": {ts.URL}, "Cookie": {studentCookie + "=stalled"}}
+	stalled, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(ts.URL, "http")+"/class/"+code+"/ws", &websocket.DialOptions{HTTPHeader: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.CloseNow()
+	good.waitFor("#class-status", has("2 connected"), "both students")
+
+	// Big frames, each a part of its own so none is skipped, until the
+	// stalled socket's buffers are full and a write times out.
+	s.classMu.Lock()
+	hb := s.hubs[code]
+	s.classMu.Unlock()
+	big := strings.Repeat("x", 256<<10)
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; s.count.classDropped.Load() == 0; i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("the stalled socket was never dropped")
+		}
+		sl := slotMsg{Seq: uint64(1<<40 + i), Key: fmt.Sprint("big", i%8), Aud: audAll, Msg: encodeWS("#class-big", big)}
+		b, _ := json.Marshal(sl)
+		s.deliver(hb, b)
+		time.Sleep(5 * time.Millisecond)
+	}
+	good.waitFor("#class-status", has("1 connected"), "the count without the stalled student")
+	if good.err != nil {
+		t.Errorf("the student who kept up lost the socket: %v", good.err)
 	}
 }
 

@@ -34,17 +34,61 @@ type hub struct {
 	conns map[*classConn]struct{}
 	slots map[string]slotMsg
 	ended bool
+	// primed is set once an owner's snapshot has been merged: from then on
+	// the bus keeps slots current, and a join need not carry the parts.
+	primed bool
 }
 
-// classConn is one class socket.
+// classConn is one class socket. Its queue keeps only the newest message
+// of each part of the page: every message replaces its part whole, so a
+// socket that falls behind skips the frames it missed instead of queueing
+// them, and is never more than one message per part behind.
 type classConn struct {
 	teacher bool
 	student string
-	out     chan []byte   // messages to write, in order
 	kicked  chan struct{} // closed when the socket must go
 	why     string        // why it was kicked (set before kicked closes)
 	code    websocket.StatusCode
 	once    sync.Once
+
+	mu     sync.Mutex
+	keys   []string          // parts waiting to be written, oldest first
+	latest map[string][]byte // the newest message of each waiting part
+	ready  chan struct{}     // holds a token while anything waits
+}
+
+func newClassConn(teacher bool, student string) *classConn {
+	return &classConn{teacher: teacher, student: student, kicked: make(chan struct{}),
+		latest: map[string][]byte{}, ready: make(chan struct{}, 1)}
+}
+
+// queue puts msg in line as the newest of its part, replacing one that has
+// not been written yet. It never blocks.
+func (c *classConn) queue(key string, msg []byte) {
+	c.mu.Lock()
+	if _, waiting := c.latest[key]; !waiting {
+		c.keys = append(c.keys, key)
+	}
+	c.latest[key] = msg
+	c.mu.Unlock()
+	select {
+	case c.ready <- struct{}{}:
+	default:
+	}
+}
+
+// next takes the oldest waiting part's newest message.
+func (c *classConn) next() ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.keys) == 0 {
+		return nil, false
+	}
+	k := c.keys[0]
+	c.keys = c.keys[1:]
+	msg := c.latest[k]
+	delete(c.latest, k)
+	return msg, true
 }
 
 // kick closes the socket with code and why; it reports whether this call
@@ -68,18 +112,8 @@ func (c *classConn) wants(aud string) bool {
 	return true
 }
 
-// send queues msg without waiting: a socket whose queue is full has
-// fallen behind, and is dropped (it reconnects and gets the current state)
-// rather than slowing anyone else.
-func (s *Server) send(c *classConn, msg []byte) {
-	select {
-	case c.out <- msg:
-	default:
-		if c.kick(websocket.StatusTryAgainLater, "too slow: reconnect for the current state") {
-			s.count.classDropped.Add(1)
-		}
-	}
-}
+// send queues a part's message for c without waiting (see classConn).
+func (s *Server) send(c *classConn, key string, msg []byte) { c.queue(key, msg) }
 
 // deliver takes a message from the bus: it is kept as the latest of its
 // part and passed to every socket it is for.
@@ -97,7 +131,7 @@ func (s *Server) deliver(h *hub, raw []byte) {
 	h.slots[sl.Key] = sl
 	for c := range h.conns {
 		if c.wants(sl.Aud) {
-			s.send(c, sl.Msg)
+			s.send(c, sl.Key, sl.Msg)
 		}
 	}
 	if sl.End {
@@ -118,6 +152,9 @@ func (s *Server) attach(h *hub, c *classConn, snapshot []slotMsg) {
 			h.slots[sl.Key] = sl
 		}
 	}
+	if len(snapshot) > 0 {
+		h.primed = true
+	}
 	parts := make([]slotMsg, 0, len(h.slots))
 	for _, sl := range h.slots {
 		if c.wants(sl.Aud) {
@@ -126,7 +163,7 @@ func (s *Server) attach(h *hub, c *classConn, snapshot []slotMsg) {
 	}
 	slices.SortFunc(parts, func(a, b slotMsg) int { return cmp.Compare(a.Seq, b.Seq) })
 	for _, sl := range parts {
-		s.send(c, sl.Msg)
+		s.send(c, sl.Key, sl.Msg)
 	}
 	h.conns[c] = struct{}{}
 	if h.ended {
@@ -264,7 +301,7 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 	}
 	defer s.putHub(h)
 	join := roomReq{Op: "join", Student: student, Name: name}
-	cc := &classConn{student: student, out: make(chan []byte, s.cfg.Class.SendBuffer), kicked: make(chan struct{})}
+	cc := newClassConn(false, student)
 	if secret != "" {
 		resp, err := s.ask(s.base, code, roomReq{Op: "auth", Secret: secret})
 		cc.teacher = err == nil && resp.Err == ""
@@ -272,6 +309,9 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 	if cc.teacher {
 		join = roomReq{Op: "join", Secret: secret}
 	}
+	h.mu.Lock()
+	join.Have = h.primed
+	h.mu.Unlock()
 	resp, err := s.ask(s.base, code, join)
 	switch {
 	case errors.Is(err, roombus.ErrNoRoom) || resp.Err == "ended":
@@ -297,7 +337,7 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 	s.attach(h, cc, resp.Slots)
 	defer h.detach(cc)
 	if resp.Mine != "" {
-		s.send(cc, encodeWS("#class-mine", s.renderString(web.ClassMine(resp.Lang, resp.Mine))))
+		s.send(cc, "mine", encodeWS("#class-mine", s.renderString(web.ClassMine(resp.Lang, resp.Mine))))
 	}
 
 	// The reader takes answers (a student's only messages), at most a few
@@ -323,7 +363,7 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 			}
 			r, err := s.ask(s.base, code, roomReq{Op: "answer", Student: student, Choice: choice})
 			if err == nil && r.Err == "" {
-				s.send(cc, encodeWS("#class-mine", s.renderString(web.ClassMine(r.Lang, r.Mine))))
+				s.send(cc, "mine", encodeWS("#class-mine", s.renderString(web.ClassMine(r.Lang, r.Mine))))
 			}
 		}
 	}()
@@ -343,30 +383,44 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 func (s *Server) classWriter(conn *websocket.Conn, cc *classConn) {
 	ping := time.NewTicker(s.cfg.PingEvery)
 	defer ping.Stop()
+	// write sends one message; a write that cannot finish within
+	// WriteTimeout means the peer has stalled: it is dropped (and its
+	// browser reconnects to the class as it is then).
+	write := func(msg []byte) bool {
+		wctx, cancel := context.WithTimeout(context.Background(), s.cfg.Class.WriteTimeout)
+		defer cancel()
+		if err := conn.Write(wctx, websocket.MessageText, msg); err != nil {
+			if wctx.Err() != nil {
+				s.count.classDropped.Add(1)
+			}
+			return false
+		}
+		return true
+	}
 	for {
 		select {
-		case msg := <-cc.out:
-			wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-			err := conn.Write(wctx, websocket.MessageText, msg)
-			cancel()
-			if err != nil {
-				s.count.classDropped.Add(1)
-				return
+		case <-cc.ready:
+			for {
+				msg, ok := cc.next()
+				if !ok {
+					break
+				}
+				if !write(msg) {
+					return
+				}
 			}
 		case <-cc.kicked:
-			// Send what is queued first: the class's last words, say.
-			for len(cc.out) > 0 && cc.code == websocket.StatusNormalClosure {
-				wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-				err := conn.Write(wctx, websocket.MessageText, <-cc.out)
-				cancel()
-				if err != nil {
-					return
+			// Send what is waiting first: the class's last words, say.
+			for cc.code == websocket.StatusNormalClosure {
+				msg, ok := cc.next()
+				if !ok || !write(msg) {
+					break
 				}
 			}
 			conn.Close(cc.code, cc.why)
 			return
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			pctx, cancel := context.WithTimeout(context.Background(), s.cfg.Class.WriteTimeout)
 			err := conn.Ping(pctx)
 			cancel()
 			if err != nil {

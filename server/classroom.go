@@ -105,6 +105,7 @@ type roomReq struct {
 	Pick     string `json:"pick,omitempty"`     // lesson: "slug/scenario"
 	Query    string `json:"query,omitempty"`    // run: the parameters, URL-encoded
 	Question string `json:"question,omitempty"` // ask: the question's id
+	Have     bool   `json:"have,omitempty"`     // join: this instance has the room's parts already
 }
 
 // roomResp is the owner's answer.
@@ -246,8 +247,10 @@ func (r *room) do(req roomReq) roomResp {
 			resp.Mine = r.mineLocked(req.Student)
 		}
 		r.dirty = true
-		for _, sl := range r.slots {
-			resp.Slots = append(resp.Slots, sl)
+		if !req.Have {
+			for _, sl := range r.slots {
+				resp.Slots = append(resp.Slots, sl)
+			}
 		}
 	case "leave":
 		if req.Secret != "" && r.teacherOK(req.Secret) {
