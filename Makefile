@@ -35,3 +35,6 @@ check-tools:
 bench:
 	go test -run '^$$' -bench . -benchtime 1x ./scenarios/timeline/ ./scenarios/
 	go test -run '^$$' -bench . -benchtime 3x ./server/
+	# The server as a child process under load from this machine's loopback:
+	# pages, 200 concurrent runs, 5,000 idle sockets, each against a baseline.
+	go run ./cmd/asyncplay-bench

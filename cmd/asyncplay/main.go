@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -83,6 +84,14 @@ func envInt(name string, def int) int {
 	return def
 }
 
+// envFloat reads a number from the environment, or def.
+func envFloat(name string, def float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return f
+	}
+	return def
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("asyncplay serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -91,6 +100,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	python := fs.String("python", os.Getenv("ASYNCPLAY_PYTHON"), "python3 to run the Python side (env ASYNCPLAY_PYTHON; default python3 on PATH)")
 	slots := fs.Int("max-runs", envInt("ASYNCPLAY_MAX_RUNS", 0), "runs at once in all, each with one Python process; past it visitors wait in line (env ASYNCPLAY_MAX_RUNS; default: CPU cores, at least 2)")
 	perIP := fs.Int("max-runs-per-client", envInt("ASYNCPLAY_MAX_RUNS_PER_CLIENT", 2), "runs at once from one address (env ASYNCPLAY_MAX_RUNS_PER_CLIENT)")
+	sockets := fs.Int("max-sockets-per-client", envInt("ASYNCPLAY_MAX_SOCKETS_PER_CLIENT", 8), "run WebSockets open at once from one address (env ASYNCPLAY_MAX_SOCKETS_PER_CLIENT)")
+	rate := fs.Float64("rate-limit", envFloat("ASYNCPLAY_RATE_LIMIT", 20), "requests per second from one address, in bursts of up to 5 seconds' worth; static files are not counted (env ASYNCPLAY_RATE_LIMIT)")
 	keep := fs.Int("keep-runs", envInt("ASYNCPLAY_KEEP_RUNS", 500), "finished runs kept for replay and moment links (env ASYNCPLAY_KEEP_RUNS)")
 	ownCode := fs.Bool("allow-own-code", false, "let visitors trace programs they type (page /{lang}/own); the server then listens on loopback only")
 	embed := fs.String("embed-origins", os.Getenv("ASYNCPLAY_EMBED_ORIGINS"), "comma-separated sites allowed to embed scenarios in an iframe, e.g. https://docs.example.com (env ASYNCPLAY_EMBED_ORIGINS)")
@@ -118,7 +129,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg := server.Config{Logger: log, Lessons: lessons.Embedded(), Static: static.FS(),
-		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep, EmbedOrigins: origins, AllowOwnCode: *ownCode}
+		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep, EmbedOrigins: origins, AllowOwnCode: *ownCode,
+		SocketsPerIP: *sockets, RequestsPerSecond: *rate, RequestBurst: int(math.Ceil(*rate * 5))}
+	if blob := os.Getenv("ASYNCPLAY_BENCH_BLOB"); blob != "" {
+		// asyncplay-bench's static baseline: these bytes at /bench/blob.
+		b, err := os.ReadFile(blob)
+		if err != nil {
+			return fmt.Errorf("ASYNCPLAY_BENCH_BLOB: %w", err)
+		}
+		cfg.BenchBlob = b
+	}
 	if *dev {
 		cfg.Dev = true
 		cfg.Lessons = os.DirFS("lessons/content")

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// loadResult is one load run against one address.
+type loadResult struct {
+	requests int
+	errors   int
+	elapsed  time.Duration
+	lat      []time.Duration
+}
+
+func (r loadResult) perSecond() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// load sends GET path over conns keep-alive connections as fast as each
+// gets answers, for warm then dur, and counts what came back in dur. The
+// client is a few lines of HTTP/1.1 over a socket, so it spends little of
+// the machine's CPU next to the server's.
+func load(ctx context.Context, addr, path string, gzip bool, conns int, warm, dur time.Duration) (loadResult, error) {
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: asyncplay-bench\r\n"
+	if gzip {
+		req += "Accept-Encoding: gzip\r\n"
+	}
+	req += "\r\n"
+	start := time.Now().Add(warm)
+	end := start.Add(dur)
+	var mu sync.Mutex
+	var res loadResult
+	var firstErr error
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			var lat []time.Duration
+			n, bad, err := worker(ctx, addr, req, start, end, &lat)
+			mu.Lock()
+			defer mu.Unlock()
+			res.requests += n
+			res.errors += bad
+			res.lat = append(res.lat, lat...)
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		})
+	}
+	wg.Wait()
+	res.elapsed = dur
+	return res, firstErr
+}
+
+func worker(ctx context.Context, addr, req string, start, end time.Time, lat *[]time.Duration) (n, bad int, err error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(end.Add(10 * time.Second))
+	br := bufio.NewReaderSize(conn, 64<<10)
+	wreq := []byte(req)
+	for ctx.Err() == nil {
+		t0 := time.Now()
+		if t0.After(end) {
+			return n, bad, nil
+		}
+		if _, err := conn.Write(wreq); err != nil {
+			return n, bad, err
+		}
+		status, _, err := readResponse(br, io.Discard)
+		if err != nil {
+			return n, bad, err
+		}
+		t1 := time.Now()
+		if t0.Before(start) || t1.After(end) {
+			continue
+		}
+		if status != http.StatusOK {
+			bad++
+			continue
+		}
+		n++
+		*lat = append(*lat, t1.Sub(t0))
+	}
+	return n, bad, ctx.Err()
+}
+
+// readResponse reads one HTTP/1.1 response with a Content-Length, copying
+// the body to w; it returns the status and the headers.
+func readResponse(br *bufio.Reader, w io.Writer) (int, http.Header, error) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return 0, nil, err
+	}
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return 0, nil, fmt.Errorf("bad status line %q", line)
+	}
+	status, err := strconv.Atoi(f[1])
+	if err != nil {
+		return 0, nil, fmt.Errorf("bad status line %q", line)
+	}
+	h := http.Header{}
+	length, chunked := -1, false
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return 0, nil, err
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			break
+		}
+		k, v, _ := strings.Cut(line, ":")
+		v = strings.TrimSpace(v)
+		h.Add(k, v)
+		if strings.EqualFold(k, "Transfer-Encoding") && strings.EqualFold(v, "chunked") {
+			chunked = true
+		}
+		if strings.EqualFold(k, "Content-Length") {
+			if length, err = strconv.Atoi(v); err != nil {
+				return 0, nil, fmt.Errorf("bad Content-Length %q", v)
+			}
+		}
+	}
+	if chunked {
+		return status, h, readChunked(br, w)
+	}
+	if length < 0 {
+		return 0, nil, fmt.Errorf("status %d: neither Content-Length nor chunked", status)
+	}
+	_, err = io.CopyN(w, br, int64(length))
+	return status, h, err
+}
+
+// readChunked copies a chunked body to w.
+func readChunked(br *bufio.Reader, w io.Writer) error {
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		size, _, _ := strings.Cut(strings.TrimSpace(line), ";")
+		n, err := strconv.ParseInt(size, 16, 64)
+		if err != nil {
+			return fmt.Errorf("bad chunk size %q", line)
+		}
+		if n == 0 {
+			for { // trailers, then the blank line
+				line, err := br.ReadString('\n')
+				if err != nil {
+					return err
+				}
+				if strings.TrimSpace(line) == "" {
+					return nil
+				}
+			}
+		}
+		if _, err := io.CopyN(w, br, n); err != nil {
+			return err
+		}
+		if _, err := br.Discard(2); err != nil { // the chunk's CRLF
+			return err
+		}
+	}
+}
+
+// fetch gets one document over a fresh connection with the bench's client.
+func fetch(ctx context.Context, addr, path string, gzip bool) ([]byte, http.Header, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n"
+	if gzip {
+		req += "Accept-Encoding: gzip\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+		return nil, nil, err
+	}
+	var body bytes.Buffer
+	status, h, err := readResponse(bufio.NewReader(conn), &body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	if status != http.StatusOK {
+		return nil, nil, fmt.Errorf("GET %s: status %d", path, status)
+	}
+	return body.Bytes(), h, nil
+}
+
+var assetRE = regexp.MustCompile(`<(?:link rel="stylesheet" href|script src)="(/static/[^"]+)"`)
+
+// assets are the stylesheets and scripts a page loads.
+func assets(page []byte) []string {
+	var out []string
+	for _, m := range assetRE.FindAllSubmatch(page, -1) {
+		out = append(out, string(m[1]))
+	}
+	return out
+}
+
+// pageWeight is the bytes a first visit to path transfers for the page,
+// its stylesheets and its scripts: as served to a client that takes gzip,
+// and to one that does not.
+func pageWeight(ctx context.Context, addr, path string) (gz, plain int, files int, err error) {
+	page, _, err := fetch(ctx, addr, path, false)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for _, p := range append([]string{path}, assets(page)...) {
+		b, _, err := fetch(ctx, addr, p, false)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		z, _, err := fetch(ctx, addr, p, true)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		plain += len(b)
+		gz += len(z)
+		files++
+	}
+	return gz, plain, files, nil
+}
