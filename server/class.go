@@ -40,6 +40,10 @@ type ClassConfig struct {
 	// (default 8 hours).
 	TeacherGrace time.Duration
 	MaxAge       time.Duration
+	// FrameEvery is how often a class's run sends a frame (default 200 ms,
+	// half a lone visitor's rate: one frame goes to every student, and
+	// five hundred phones at ten frames a second is 150 MB/s of timeline).
+	FrameEvery time.Duration
 	// Flush is how often the connected count and the tally are sent at
 	// most (default 250 ms).
 	Flush time.Duration
@@ -76,6 +80,9 @@ func (cc *ClassConfig) defaults() {
 	}
 	if cc.MaxAge <= 0 {
 		cc.MaxAge = 8 * time.Hour
+	}
+	if cc.FrameEvery <= 0 {
+		cc.FrameEvery = 200 * time.Millisecond
 	}
 	if cc.Flush <= 0 {
 		cc.Flush = 250 * time.Millisecond

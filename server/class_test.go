@@ -26,7 +26,10 @@ import (
 func classServer(t *testing.T, cc ClassConfig) (*Server, *httptest.Server) {
 	t.Helper()
 	cfg := Config{Logger: quietLogger(), Lessons: lessons.Embedded(), Static: static.FS(),
-		NoPython: errors.New("no python3 in this test"), FrameEvery: 50 * time.Millisecond, Class: cc}
+		NoPython: errors.New("no python3 in this test"), Class: cc}
+	if cfg.Class.FrameEvery == 0 {
+		cfg.Class.FrameEvery = 50 * time.Millisecond
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

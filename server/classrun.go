@@ -61,7 +61,7 @@ func (r *room) runOnce(ctx context.Context, sc *scenario.Scenario, slug, lang st
 	case <-tk.ready:
 	case <-ctx.Done():
 		return
-	case <-time.After(s.cfg.FrameEvery):
+	case <-time.After(s.cfg.Class.FrameEvery):
 		r.publishRun(ctx, s.renderString(web.Queued(lang, tk.position())))
 		select {
 		case <-tk.ready:
@@ -77,7 +77,7 @@ func (r *room) runOnce(ctx context.Context, sc *scenario.Scenario, slug, lang st
 		defer close(done)
 		_ = s.runner.Run(ctx, sc, vals, st)
 	}()
-	tick := time.NewTicker(s.cfg.FrameEvery)
+	tick := time.NewTicker(s.cfg.Class.FrameEvery)
 	defer tick.Stop()
 	for {
 		select {
