@@ -583,3 +583,32 @@ func TestClassAcrossInstances(t *testing.T) {
 }
 
 func url2(k, v string) url.Values { return url.Values{k: {v}} }
+
+func TestClassTeacherEndsClass(t *testing.T) {
+	s, ts := classServer(t, ClassConfig{})
+	code, teacher := startClass(t, ts)
+	p, err := dialClass(t, ts, code, student("s1", "")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor("#class-lesson", has("<h1>"), "the lesson")
+	st, _ := command(t, ts, code, "end", nil, teacher)
+	if st != http.StatusSeeOther {
+		t.Errorf("end = %d; want 303 back to the classroom page", st)
+	}
+	if got := p.closed(); got != websocket.StatusNormalClosure {
+		t.Errorf("student's close = %v; want normal (no reconnect)", got)
+	}
+	if !strings.Contains(p.latest("#class-status"), "has ended") {
+		t.Errorf("student was told %q; want that the class has ended", p.latest("#class-status"))
+	}
+	if st, _ := command(t, ts, code, "run", nil, teacher); st != http.StatusNotFound {
+		t.Errorf("a command after the end = %d; want 404", st)
+	}
+	s.classMu.Lock()
+	rooms := len(s.rooms)
+	s.classMu.Unlock()
+	if rooms != 0 {
+		t.Errorf("%d rooms kept after the end; want 0", rooms)
+	}
+}
