@@ -19,6 +19,8 @@ type counters struct {
 	events   atomic.Int64 // events received from both runtimes, ever
 	dropped  atomic.Int64 // run sockets dropped because a write failed or timed out
 	requests atomic.Int64
+	// goWorkers counts Go worker processes running now (Config.GoWorker).
+	goWorkers atomic.Int64
 
 	classSockets atomic.Int64 // class WebSockets open now
 	classDropped atomic.Int64 // class sockets dropped for falling behind
@@ -68,6 +70,7 @@ func (s *Server) handleMetrics(c *echo.Context) error {
 		py = int64(running)
 	}
 	metric("asyncplay_python_processes", "gauge", "Python processes running now.", py)
+	metric("asyncplay_go_workers", "gauge", "Go worker processes (one per run's Go side) running now.", s.count.goWorkers.Load())
 	metric("asyncplay_runs_started_total", "counter", "Runs started since the server started.", s.count.runs.Load())
 	metric("asyncplay_events_total", "counter", "Timeline events received from both runtimes.", s.count.events.Load())
 	metric("asyncplay_sockets_dropped_total", "counter", "Run WebSockets dropped because a frame could not be written in time.", s.count.dropped.Load())

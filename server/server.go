@@ -39,6 +39,11 @@ type Config struct {
 	// says why.
 	Python   *pyrun.Python
 	NoPython error
+	// GoWorker is the command line that starts a Go worker process (this
+	// executable and scenarios.WorkerCommand); with it, each run's Go side
+	// runs in a process of its own, so a panic on any of its goroutines
+	// ends that run only. Nil runs the Go side inside the server (tests).
+	GoWorker []string
 	// Static is the static file tree (static.FS()).
 	Static fs.FS
 	// Limits for each run; zero means the scenarios package's defaults.
@@ -152,7 +157,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.codeCSS = []byte(css)
 	s.runner = &scenarios.Runner{Python: cfg.Python, NoPython: cfg.NoPython,
-		Deadline: cfg.RunDeadline, MaxEvents: cfg.RunMaxEvents}
+		Deadline: cfg.RunDeadline, MaxEvents: cfg.RunMaxEvents,
+		GoWorker: cfg.GoWorker, LiveWorkers: &s.count.goWorkers}
 	if s.cfg.RequestsPerSecond <= 0 {
 		s.cfg.RequestsPerSecond = 20
 	}

@@ -40,8 +40,12 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("export records the Python side too: %w", err)
 	}
+	worker, err := goWorker()
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Lessons: lessons.Embedded(), Static: static.FS(), Python: &py})
+		Lessons: lessons.Embedded(), Static: static.FS(), Python: &py, GoWorker: worker})
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/asyncplay/asyncplay/lessons"
+	"github.com/asyncplay/asyncplay/scenarios"
 	"github.com/asyncplay/asyncplay/scenarios/pyrun"
 	"github.com/asyncplay/asyncplay/server"
 	"github.com/asyncplay/asyncplay/static"
@@ -54,10 +55,15 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e))
 // return when it is done or ctx ends.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "trace" || args[0] == "version" || args[0] == "export") {
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "trace" || args[0] == "version" || args[0] == "export" || args[0] == scenarios.WorkerCommand) {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
+	case scenarios.WorkerCommand: // hidden: how serve and export run each Go side
+		if err := scenarios.RunWorker(ctx, scenarios.Default(), args, stdout, stderr); err != nil {
+			return exitError(1) // RunWorker has said why on stderr
+		}
+		return nil
 	case "trace":
 		return trace(ctx, args, stdout, stderr)
 	case "export":
@@ -90,6 +96,17 @@ func envFloat(name string, def float64) float64 {
 		return f
 	}
 	return def
+}
+
+// goWorker is the command line that runs one Go side in a process of its
+// own: this executable, as a worker. A panic on any goroutine of a scenario
+// then ends that run and not the server.
+func goWorker() ([]string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding this executable to run the Go side in: %w", err)
+	}
+	return []string{exe, scenarios.WorkerCommand}, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -161,6 +178,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeClass()
+	if cfg.GoWorker, err = goWorker(); err != nil {
+		return err
+	}
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err

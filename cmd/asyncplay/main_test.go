@@ -14,10 +14,19 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/asyncplay/asyncplay/scenarios"
 	"github.com/asyncplay/asyncplay/scenarios/pyrun"
 )
 
+// TestMain runs the tests; started with the worker argument (as serve
+// starts this executable, see goWorker), it is a Go worker instead.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == scenarios.WorkerCommand {
+		if run(context.Background(), os.Args[1:], os.Stdout, os.Stderr) != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/dlclark/regexp2/v2.runClock"))
 }
 
