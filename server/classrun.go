@@ -70,7 +70,7 @@ func (r *room) runOnce(ctx context.Context, sc *scenario.Scenario, slug, lang st
 		}
 	}
 	st := newRunState(lang, s.sideNames(), capsOf(sc, vals))
-	st.events = &s.count.events
+	st.events, st.log = &s.count.events, s.log
 	s.count.runs.Add(1)
 	done := make(chan struct{})
 	go func() {

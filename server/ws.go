@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sync"
@@ -95,7 +96,7 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	}
 
 	st := newRunState(lang, s.sideNames(), capsOf(sc, vals))
-	st.events = &s.count.events
+	st.events, st.log = &s.count.events, s.log
 	s.count.runs.Add(1)
 	done := make(chan struct{})
 	go func() {
@@ -241,6 +242,7 @@ type runState struct {
 	mu     sync.Mutex
 	sides  map[scenarios.Runtime]*side
 	events *atomic.Int64 // the server's event counter, if any
+	log    *slog.Logger  // where a side's failure is logged in full, if set
 }
 
 // side is one runtime's part of a run: its events so far and how it ended.
@@ -280,6 +282,13 @@ func (st *runState) End(rt scenarios.Runtime, err error) {
 		sd.status, sd.err = "unavailable", web.T(st.lang, "run.nopython")
 	case err != nil:
 		sd.status, sd.err = "failed", visitorMessage(err)
+		if st.log != nil && !errors.Is(err, context.Canceled) {
+			var stack string
+			if pe := (*scenarios.PanicError)(nil); errors.As(err, &pe) {
+				stack = pe.Stack
+			}
+			st.log.Warn("run side failed", "runtime", string(rt), "err", err, "stack", stack)
+		}
 	default:
 		sd.status = "finished"
 	}
@@ -308,7 +317,12 @@ func (st *runState) stored(lesson, scenario string, q url.Values) *storedRun {
 }
 
 // visitorMessage is the sentence a visitor sees for a runtime's error.
+// A panic shows its value's first line (the scenario's own code panicked,
+// so the value is ours, not the visitor's); its stack stays out of it.
 func visitorMessage(err error) string {
+	if pe := (*scenarios.PanicError)(nil); errors.As(err, &pe) {
+		return pe.Error()
+	}
 	if errors.Is(err, scenarios.ErrPanic) {
 		return scenarios.ErrPanic.Error()
 	}
