@@ -87,14 +87,16 @@ func (r *room) runOnce(ctx context.Context, sc *scenario.Scenario, slug, lang st
 			}
 			runID := s.runs.put(st.stored(slug, sc.ID, vals.Query()))
 			f := st.frame(true)
-			f.RunID, f.Lesson, f.Query = runID, slug, vals.Query().Encode()
+			f.RunID, f.Lesson, f.Query, f.Lean = runID, slug, vals.Query().Encode(), true
 			r.publishRun(ctx, s.renderString(web.Frame(f)))
 			return
 		case <-ctx.Done():
 			<-done
 			return
 		case <-tick.C:
-			r.publishRun(ctx, s.renderString(web.Frame(st.frame(false))))
+			f := st.frame(false)
+			f.Lean = true
+			r.publishRun(ctx, s.renderString(web.Frame(f)))
 		}
 	}
 }

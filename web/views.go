@@ -167,7 +167,20 @@ type RunFrame struct {
 	// milestone (started, finished) for screen readers, not every event.
 	Announce   string
 	AnnounceID string
+	// Lean drops what a frame shown to a whole class can do without: each
+	// segment's tooltip and data attributes, segments narrower than a pixel,
+	// and the finished run's event table. A classroom sends every frame to
+	// hundreds of phones; the full record is one click away (RunID's link).
+	Lean bool
 }
+
+// lean reports whether this frame leaves out tooltips, data attributes,
+// sub-pixel segments and the event table.
+func (f RunFrame) lean() bool { return f.Lean }
+
+// subPixel reports whether a span of d is under a thousandth of the lane's
+// width: less than a pixel on any screen a class looks at.
+func (f RunFrame) subPixel(d time.Duration) bool { return f.Scale > 0 && d*1000 < f.Scale }
 
 // Summary is the milestone sentence for a finished run.
 func (f RunFrame) Summary() string {

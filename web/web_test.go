@@ -147,3 +147,49 @@ func TestHighlightLines(t *testing.T) {
 		t.Error("Highlight with an unknown language = nil error")
 	}
 }
+
+// TestLeanFrame: a classroom's frame leaves out tooltips, data attributes,
+// sub-pixel segments and the event table, and keeps everything drawn.
+func TestLeanFrame(t *testing.T) {
+	var tl timeline.Timeline
+	for _, e := range []timeline.Event{
+		{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"},
+		{At: 0, Lane: "job", Kind: timeline.Spawn},
+		{At: time.Microsecond, Lane: "job", Kind: timeline.Sleep}, // a sub-pixel run slice before it
+		{At: 2 * time.Second, Lane: "job", Kind: timeline.Done},
+		{At: 2 * time.Second, Lane: "main", Kind: timeline.Done},
+	} {
+		tl.Add(e)
+	}
+	render := func(lean bool) string {
+		v := tl.At(2 * time.Second)
+		f := RunFrame{Lang: "en", Now: 2 * time.Second, Scale: Scale(2 * time.Second), Finished: true, Lean: lean,
+			Events: []EventRow{{Runtime: "go", Event: timeline.Event{Lane: "job", Kind: timeline.Done}}},
+			Sides:  []SideView{{Runtime: "go", Name: "Go", Status: "finished", View: v}}}
+		var buf bytes.Buffer
+		if err := Frame(f).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	full, lean := render(false), render(true)
+	if f, l := strings.Count(full, `class="seg run"`), strings.Count(lean, `class="seg run"`); l >= f {
+		t.Errorf("run segments: %d lean, %d full; want the sub-pixel one left out", l, f)
+	}
+	for _, part := range []string{"<title>", "data-state=", `class="events-table`} {
+		if !strings.Contains(full, part) {
+			t.Errorf("the full frame lacks %s", part)
+		}
+		if strings.Contains(lean, part) {
+			t.Errorf("the lean frame has %s", part)
+		}
+	}
+	for _, part := range []string{`class="seg io"`, `class="player"`, `<g class="lane"`} {
+		if !strings.Contains(lean, part) {
+			t.Errorf("the lean frame lacks %s", part)
+		}
+	}
+	if len(lean) >= len(full) {
+		t.Errorf("lean frame %d bytes, full %d; want it smaller", len(lean), len(full))
+	}
+}
