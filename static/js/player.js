@@ -155,7 +155,11 @@
     });
     frame.__show = show;
     frame.__step = step;
-    show(parseFloat(box.getAttribute("data-start")) || 0, true);
+    // data-start is written to the millisecond; events can be microseconds
+    // apart, so a start within a millisecond of the end is the very end
+    // (else the first step back would skip the run's last few events).
+    var opensAt = parseFloat(box.getAttribute("data-start")) || 0;
+    show(opensAt >= total - 0.001 ? total : opensAt, true);
   }
 
   function scan(root) {
