@@ -387,8 +387,11 @@ func TestToThreadKeepsLoopRunning(t *testing.T) {
 	if len(wakes) != 3 {
 		t.Fatalf("ticker wakes %d times; want 3\n%s", len(wakes), dump(evs))
 	}
+	// On time means within 30 ms here: this runs on the real clock with a
+	// traced thread beside the loop (CI saw 12 ms late once), while a loop
+	// blocked by the thread's work would be 300 ms late.
 	for i, at := range wakes {
-		if want := sec(0.1 * float64(i+1)); !near(at, want, tol) {
+		if want := sec(0.1 * float64(i+1)); !near(at, want, 3*tol) {
 			t.Errorf("ticker wake %d at %v; want on time, %v", i, at, want)
 		}
 	}
