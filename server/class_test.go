@@ -19,6 +19,7 @@ import (
 
 	"github.com/asyncplay/asyncplay/lessons"
 	"github.com/asyncplay/asyncplay/server/roombus"
+	"github.com/asyncplay/asyncplay/server/roombus/natstest"
 	"github.com/asyncplay/asyncplay/static"
 )
 
@@ -537,7 +538,7 @@ func TestClassEndsWhenTeacherGone(t *testing.T) {
 // TestClassAcrossInstances runs the class on two servers joined by NATS:
 // the teacher on one, students on both.
 func TestClassAcrossInstances(t *testing.T) {
-	natsURL := startNATS(t)
+	natsURL := natstest.Start(t)
 	var servers []*httptest.Server
 	for range 2 {
 		nc, err := roombus.Dial(natsURL, t.Name())

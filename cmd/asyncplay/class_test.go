@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/asyncplay/asyncplay/server/roombus"
+	"github.com/asyncplay/asyncplay/server/roombus/natstest"
 )
 
 func TestServeNATSUnreachable(t *testing.T) {
@@ -21,21 +22,13 @@ func TestServeNATSUnreachable(t *testing.T) {
 
 // TestServeWithNATS starts a class on a server that keeps its rooms on NATS.
 func TestServeWithNATS(t *testing.T) {
-	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(5 * time.Second) {
-		t.Fatal("nats did not start")
-	}
-	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	natsURL := natstest.Start(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--nats", ns.ClientURL(), "--class-capacity", "40"}, pw, io.Discard)
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--nats", natsURL, "--class-capacity", "40"}, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -56,8 +49,15 @@ func TestServeWithNATS(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/class/") {
 		t.Fatalf("start a class = %d to %q; want 303 to /class/CODE/teach", resp.StatusCode, loc)
 	}
-	if n := ns.NumSubscriptions(); n == 0 {
-		t.Error("the class made no NATS subscription; want its room on the bus")
+	// The room is on the bus: another connection to NATS reaches its owner.
+	nc, err := roombus.Dial(natsURL, "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	code := strings.TrimSuffix(strings.TrimPrefix(loc, "/class/"), "/teach")
+	if _, err := roombus.NewNATS(nc).Request(context.Background(), code, []byte(`{"op":"info"}`)); err != nil {
+		t.Errorf("asking the class's owner over NATS: %v; want an answer", err)
 	}
 	page, err := http.Get(base + strings.TrimSuffix(loc, "/teach"))
 	if err != nil {

@@ -8,27 +8,13 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"go.uber.org/goleak"
+
+	"github.com/asyncplay/asyncplay/server/roombus/natstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// StartNATS runs a NATS server on loopback for the test and returns its URL.
-func startNATS(t *testing.T) string {
-	t.Helper()
-	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(5 * time.Second) {
-		t.Fatal("nats server did not start")
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	return ns.ClientURL()
-}
 
 func dial(t *testing.T, url string) *nats.Conn {
 	t.Helper()
@@ -43,7 +29,7 @@ func dial(t *testing.T, url string) *nats.Conn {
 // buses gives two ends of each kind: for Memory the same bus twice (one
 // process), for NATS two connections (two instances).
 func buses(t *testing.T) map[string][2]Bus {
-	url := startNATS(t)
+	url := natstest.Start(t)
 	m := &Memory{}
 	return map[string][2]Bus{
 		"memory": {m, m},

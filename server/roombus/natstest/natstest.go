@@ -1,4 +1,6 @@
-package server
+// Package natstest runs a NATS server in-process for tests of classes that
+// span instances.
+package natstest
 
 import (
 	"testing"
@@ -7,8 +9,9 @@ import (
 	natsserver "github.com/nats-io/nats-server/v2/server"
 )
 
-// startNATS runs a NATS server on loopback for the test and returns its URL.
-func startNATS(t *testing.T) string {
+// Start runs a NATS server on a free loopback port until the test ends and
+// returns its client URL.
+func Start(t testing.TB) string {
 	t.Helper()
 	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
 	if err != nil {
