@@ -112,9 +112,6 @@ func (c *classConn) wants(aud string) bool {
 	return true
 }
 
-// send queues a part's message for c without waiting (see classConn).
-func (s *Server) send(c *classConn, key string, msg []byte) { c.queue(key, msg) }
-
 // deliver takes a message from the bus: it is kept as the latest of its
 // part and passed to every socket it is for.
 func (s *Server) deliver(h *hub, raw []byte) {
@@ -131,7 +128,7 @@ func (s *Server) deliver(h *hub, raw []byte) {
 	h.slots[sl.Key] = sl
 	for c := range h.conns {
 		if c.wants(sl.Aud) {
-			s.send(c, sl.Key, sl.Msg)
+			c.queue(sl.Key, sl.Msg)
 		}
 	}
 	if sl.End {
@@ -163,7 +160,7 @@ func (s *Server) attach(h *hub, c *classConn, snapshot []slotMsg) {
 	}
 	slices.SortFunc(parts, func(a, b slotMsg) int { return cmp.Compare(a.Seq, b.Seq) })
 	for _, sl := range parts {
-		s.send(c, sl.Key, sl.Msg)
+		c.queue(sl.Key, sl.Msg)
 	}
 	h.conns[c] = struct{}{}
 	if h.ended {
@@ -337,7 +334,7 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 	s.attach(h, cc, resp.Slots)
 	defer h.detach(cc)
 	if resp.Mine != "" {
-		s.send(cc, "mine", encodeWS("#class-mine", s.renderString(web.ClassMine(resp.Lang, resp.Mine))))
+		cc.queue("mine", encodeWS("#class-mine", s.renderString(web.ClassMine(resp.Lang, resp.Mine))))
 	}
 
 	// The reader takes answers (a student's only messages), at most a few
@@ -363,7 +360,7 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 			}
 			r, err := s.ask(s.base, code, roomReq{Op: "answer", Student: student, Choice: choice})
 			if err == nil && r.Err == "" {
-				s.send(cc, "mine", encodeWS("#class-mine", s.renderString(web.ClassMine(r.Lang, r.Mine))))
+				cc.queue("mine", encodeWS("#class-mine", s.renderString(web.ClassMine(r.Lang, r.Mine))))
 			}
 		}
 	}()

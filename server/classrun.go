@@ -69,14 +69,7 @@ func (r *room) runOnce(ctx context.Context, sc *scenario.Scenario, slug, lang st
 			return
 		}
 	}
-	st := newRunState(lang, s.sideNames(), capsOf(sc, vals))
-	st.events, st.log = &s.count.events, s.log
-	s.count.runs.Add(1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = s.runner.Run(ctx, sc, vals, st)
-	}()
+	st, done := s.startRun(ctx, lang, sc, vals)
 	tick := time.NewTicker(s.cfg.Class.FrameEvery)
 	defer tick.Stop()
 	for {

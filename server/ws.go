@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/asyncplay/asyncplay/scenarios"
+	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/scenarios/timeline"
 	"github.com/asyncplay/asyncplay/web"
 )
@@ -95,14 +96,7 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 		return nil
 	}
 
-	st := newRunState(lang, s.sideNames(), capsOf(sc, vals))
-	st.events, st.log = &s.count.events, s.log
-	s.count.runs.Add(1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = s.runner.Run(ctx, sc, vals, st)
-	}()
+	st, done := s.startRun(ctx, lang, sc, vals)
 
 	first := true // the first frame announces the start
 	tick := time.NewTicker(s.cfg.FrameEvery)
@@ -136,6 +130,21 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 			}
 		}
 	}
+}
+
+// startRun runs sc with vals on both runtimes until they end or ctx does;
+// done closes when the run's goroutines and processes are gone. The state
+// collects the events for frames.
+func (s *Server) startRun(ctx context.Context, lang string, sc *scenario.Scenario, vals scenario.Values) (*runState, <-chan struct{}) {
+	st := newRunState(lang, s.sideNames(), capsOf(sc, vals))
+	st.events, st.log = &s.count.events, s.log
+	s.count.runs.Add(1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = s.runner.Run(ctx, sc, vals, st)
+	}()
+	return st, done
 }
 
 // takeSocket counts a run socket against its address; false when the
