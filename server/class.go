@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v5"
-	"golang.org/x/time/rate"
+	"github.com/labstack/echo/v5/middleware"
 	"rsc.io/qr"
 
 	"github.com/asyncplay/asyncplay/lessons"
@@ -95,9 +95,9 @@ func (cc *ClassConfig) defaults() {
 // classState is the server's classroom bookkeeping.
 type classState struct {
 	classMu     sync.Mutex
-	rooms       map[string]*room // rooms this instance owns
-	hubs        map[string]*hub  // rooms this instance has sockets in
-	joins       map[string]*rate.Limiter
+	rooms       map[string]*room                   // rooms this instance owns
+	hubs        map[string]*hub                    // rooms this instance has sockets in
+	joins       *middleware.RateLimiterMemoryStore // class sockets opened, per address
 	classClosed bool
 	classWG     sync.WaitGroup // room loops and runs
 }
@@ -132,21 +132,8 @@ func (s *Server) setCookie(c *echo.Context, name, value, path string, strict boo
 
 // joinAllowed rate-limits class sockets per address.
 func (s *Server) joinAllowed(ip string) bool {
-	s.classMu.Lock()
-	defer s.classMu.Unlock()
-	lim := s.joins[ip]
-	if lim == nil {
-		if len(s.joins) > 10000 { // forget quiet addresses rather than grow
-			for k, l := range s.joins {
-				if l.Tokens() >= float64(s.cfg.Class.JoinBurst) {
-					delete(s.joins, k)
-				}
-			}
-		}
-		lim = rate.NewLimiter(rate.Limit(s.cfg.Class.JoinRate), s.cfg.Class.JoinBurst)
-		s.joins[ip] = lim
-	}
-	return lim.Allow()
+	ok, _ := s.joins.Allow(ip)
+	return ok
 }
 
 // classPick finds a lesson and one of its scenarios.
@@ -204,11 +191,7 @@ func (s *Server) sameOrigin(c *echo.Context) error {
 	if origin == "" {
 		return nil // not a browser form from another site: browsers send Origin on POST
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if !strings.EqualFold(origin, scheme+"://"+r.Host) {
+	if !strings.EqualFold(origin, selfOrigin(r)) {
 		return echo.NewHTTPError(http.StatusForbidden, "cross-origin request refused")
 	}
 	return nil
@@ -374,10 +357,7 @@ func (s *Server) publicBase(c *echo.Context) string {
 		return strings.TrimRight(s.cfg.Class.PublicURL, "/")
 	}
 	r := c.Request()
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
+	scheme, _, _ := strings.Cut(selfOrigin(r), "://")
 	host, port, err := net.SplitHostPort(r.Host)
 	if err != nil {
 		host, port = r.Host, ""

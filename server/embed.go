@@ -47,14 +47,19 @@ func (s *Server) originAllowed(r *http.Request) bool {
 		return false
 	}
 	got := strings.ToLower(u.Scheme + "://" + u.Host)
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if got == strings.ToLower(scheme+"://"+r.Host) {
+	if got == strings.ToLower(selfOrigin(r)) {
 		return true
 	}
 	return slices.Contains(s.cfg.EmbedOrigins, got)
+}
+
+// selfOrigin is this server's origin as the request addressed it:
+// scheme://host[:port].
+func selfOrigin(r *http.Request) string {
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
 }
 
 // frameAncestors is the CSP frame-ancestors for embed pages.

@@ -93,11 +93,7 @@ func (s *Server) ownLang(c *echo.Context) (string, error) {
 		return "", echo.NewHTTPError(http.StatusForbidden, "own code runs only for pages on this machine")
 	}
 	if r.Method == http.MethodPost {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		if r.Header.Get("Origin") != scheme+"://"+r.Host {
+		if r.Header.Get("Origin") != selfOrigin(r) {
 			return "", echo.NewHTTPError(http.StatusForbidden, "own code runs only from this page")
 		}
 	}

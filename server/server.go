@@ -19,7 +19,7 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
-	"golang.org/x/time/rate"
+	"github.com/labstack/echo/v5/middleware"
 
 	"github.com/asyncplay/asyncplay/lessons"
 	"github.com/asyncplay/asyncplay/scenarios"
@@ -170,7 +170,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.socketsByIP = map[string]int{}
 	s.cfg.Class.defaults()
-	s.rooms, s.hubs, s.joins = map[string]*room{}, map[string]*hub{}, map[string]*rate.Limiter{}
+	s.rooms, s.hubs = map[string]*room{}, map[string]*hub{}
+	s.joins = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: s.cfg.Class.JoinRate, Burst: s.cfg.Class.JoinBurst, ExpiresIn: 3 * time.Minute})
 	s.runs = newRunStore(cfg.MaxRuns, cfg.MaxRunBytes)
 	if s.cfg.RunSlots <= 0 {
 		s.cfg.RunSlots = max(2, runtime.NumCPU())
