@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"time"
 )
 
 // runQueue admits runs: at most slots at once in all, at most perClient
@@ -15,11 +16,27 @@ type runQueue struct {
 	byClient  map[string]int
 	waiting   []*ticket
 	// numbered is set while every waiting ticket's pos is its place in
-	// line. Each waiting socket asks its place ten times a second; with
-	// 5,000 in line a scan per ask came to 5,000 x 5,000 comparisons ten
-	// times a second (4 ms per round of asks here). Now the line is
-	// numbered once after each change, and an ask is a lookup.
+	// line: the line is numbered once after a change, and an ask is a
+	// lookup (a scan per ask was 5,000 x 5,000 comparisons with 5,000 in
+	// line).
 	numbered bool
+	// tellEvery is how soon after a change the waiting tickets that have
+	// a watcher hear their new places (one pass for any number of
+	// changes); tellTimer is that pass, while one is due.
+	tellEvery time.Duration
+	tellTimer *time.Timer
+	stopped   bool
+}
+
+// lineWatcher is told about its ticket instead of asking: a run socket
+// waiting in line holds no goroutine of its own.
+type lineWatcher interface {
+	// admitted is called, in a goroutine of its own, once the ticket
+	// holds a slot.
+	admitted()
+	// place is the ticket's place in line (1 = next) after the line
+	// changed; it must not block.
+	place(pos int)
 }
 
 // ticket is one run's place: ready is closed when it may start.
@@ -30,22 +47,72 @@ type ticket struct {
 	admit  bool // admitted (holds a slot)
 	done   bool // left or finished
 	pos    int  // place in line while waiting, once the line is numbered
+	watch  lineWatcher
 }
 
 func newRunQueue(slots, perClient int) *runQueue {
-	return &runQueue{slots: max(slots, 1), perClient: max(perClient, 1), byClient: map[string]int{}}
+	return &runQueue{slots: max(slots, 1), perClient: max(perClient, 1), byClient: map[string]int{},
+		tellEvery: 100 * time.Millisecond}
 }
 
 // join puts a run from client in line; its ticket's ready closes when it
 // may start (at once, if there is room).
 func (q *runQueue) join(client string) *ticket {
-	t := &ticket{q: q, client: client, ready: make(chan struct{})}
+	return q.joinWatched(client, nil)
+}
+
+// joinWatched is join for a ticket whose watcher, if not nil, hears when
+// it is admitted and where it stands while it waits.
+func (q *runQueue) joinWatched(client string, w lineWatcher) *ticket {
+	t := &ticket{q: q, client: client, ready: make(chan struct{}), watch: w}
 	q.mu.Lock()
 	q.waiting = append(q.waiting, t)
-	q.numbered = false
+	q.changedLocked()
 	q.admitLocked()
 	q.mu.Unlock()
 	return t
+}
+
+// changedLocked marks the line as changed: it is numbered again when next
+// asked, and a pass telling the watchers their places is due.
+func (q *runQueue) changedLocked() {
+	q.numbered = false
+	if q.tellTimer == nil && !q.stopped && len(q.waiting) > 0 {
+		q.tellTimer = time.AfterFunc(q.tellEvery, q.tell)
+	}
+}
+
+// tell gives every watched waiting ticket its place.
+func (q *runQueue) tell() {
+	type told struct {
+		w   lineWatcher
+		pos int
+	}
+	var out []told
+	q.mu.Lock()
+	q.tellTimer = nil
+	for i, t := range q.waiting {
+		t.pos = i + 1
+		if t.watch != nil {
+			out = append(out, told{t.watch, t.pos})
+		}
+	}
+	q.numbered = true
+	q.mu.Unlock()
+	for _, o := range out {
+		o.w.place(o.pos)
+	}
+}
+
+// stop cancels a pending pass; the queue tells nobody after it.
+func (q *runQueue) stop() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.stopped = true
+	if q.tellTimer != nil {
+		q.tellTimer.Stop()
+		q.tellTimer = nil
+	}
 }
 
 // admitLocked starts every waiting ticket that fits, in order; a ticket
@@ -58,11 +125,14 @@ func (q *runQueue) admitLocked() {
 			continue
 		}
 		q.waiting = append(q.waiting[:i], q.waiting[i+1:]...)
-		q.numbered = false
+		q.changedLocked()
 		q.running++
 		q.byClient[t.client]++
 		t.admit = true
 		close(t.ready)
+		if t.watch != nil {
+			go t.watch.admitted()
+		}
 	}
 }
 
@@ -103,7 +173,7 @@ func (t *ticket) leave() {
 		for i, w := range q.waiting {
 			if w == t {
 				q.waiting = append(q.waiting[:i], q.waiting[i+1:]...)
-				q.numbered = false
+				q.changedLocked()
 				break
 			}
 		}

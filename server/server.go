@@ -181,6 +181,7 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.RunsPerIP = 2
 	}
 	s.queue = newRunQueue(s.cfg.RunSlots, s.cfg.RunsPerIP)
+	s.queue.tellEvery = s.cfg.FrameEvery
 	s.pages = newPageCache(0)
 	s.base, s.stop = context.WithCancel(context.Background())
 	s.e = echo.NewWithConfig(echo.Config{
@@ -275,6 +276,7 @@ func (s *Server) halt() {
 func (s *Server) waitAll() {
 	s.ws.Wait()
 	s.classWG.Wait()
+	s.queue.stop()
 }
 
 // render writes a templ component as an HTML response.

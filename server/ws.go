@@ -50,73 +50,232 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	if err != nil {
 		return nil // Accept has written the response
 	}
-	s.ws.Add(1)
-	defer s.ws.Done()
-	defer conn.CloseNow()
-	s.count.sockets.Add(1)
-	defer s.count.sockets.Add(-1)
 	ip := c.RealIP()
 	if !s.takeSocket(ip) {
+		s.ws.Add(1)
+		defer s.ws.Done()
+		defer conn.CloseNow()
 		conn.Close(websocket.StatusPolicyViolation, "too many open connections from your address")
 		return nil
 	}
-	defer s.giveSocket(ip)
+	s.ws.Add(1)
+	s.count.sockets.Add(1)
+	rs := &runSocket{s: s, conn: conn, lang: lang, slug: l.Slug, sc: sc, vals: vals, ip: ip}
+	rs.begin()
+	// The socket outlives this handler: the net/http goroutine that ran it
+	// goes, and a visitor waiting in line costs only the socket's reader.
+	return nil
+}
 
-	// The run lives until the visitor goes or the server shuts down. This
-	// socket carries frames one way: a reader answers pings and notices the
-	// peer closing, and ends the run when anything else arrives (a message,
-	// or a frame header claiming more than the read limit), dropping the
-	// connection at once rather than reading what it claims. The reader
-	// must not watch the server's context: a cancelled read drops the
-	// connection without the close frame that says why.
+// runSocket is one visitor's run socket, from its upgrade until it closes.
+// It waits in line, runs, and streams frames. While it waits it holds no
+// goroutine but its reader: the line tells it its place and its turn
+// (lineWatcher), and a timer pings it.
+type runSocket struct {
+	s    *Server
+	conn *websocket.Conn
+	lang string
+	slug string
+	sc   *scenario.Scenario
+	vals scenario.Values
+	ip   string // counted against SocketsPerIP until finish
+
+	ctx        context.Context // ends when the visitor goes or the server stops
+	cancel     context.CancelFunc
+	readerDone chan struct{}
+	stopWatch  func() bool // the peer-gone watch on ctx
+	stopWait   func() bool // the abandon-the-line watch on ctx
+	tk         *ticket
+
+	mu      sync.Mutex
+	state   int // waiting, running or over
+	shown   int // the place in line last sent
+	want    int // the place in line to send
+	writing bool
+	ping    *time.Timer
+	bg      sync.WaitGroup // pings and place writes under way
+	wmu     sync.Mutex     // held by a place write; the run starts after it
+}
+
+const (
+	waiting = iota
+	running
+	over
+)
+
+// begin starts the reader, joins the line and arms the ping.
+func (rs *runSocket) begin() {
+	s, conn := rs.s, rs.conn
+	// This socket carries frames one way: a reader answers pings and
+	// notices the peer closing, and ends the run when anything else
+	// arrives (a message, or a frame header claiming more than the read
+	// limit), dropping the connection at once rather than reading what it
+	// claims. The reader must not watch the server's context: a cancelled
+	// read drops the connection without the close frame that says why.
 	conn.SetReadLimit(1 << 10)
 	gone, peerGone := context.WithCancel(context.Background())
-	readerDone := make(chan struct{})
+	rs.readerDone = make(chan struct{})
 	go func() {
-		defer close(readerDone)
+		defer close(rs.readerDone)
 		defer peerGone()
 		_, _, _ = conn.Reader(gone)
 	}()
-	defer func() {
-		conn.CloseNow()
-		<-readerDone
-	}()
-	ctx, cancel := context.WithCancel(s.base)
-	defer cancel()
-	stopWatch := context.AfterFunc(gone, cancel)
-	defer stopWatch()
+	rs.ctx, rs.cancel = context.WithCancel(s.base)
+	rs.stopWatch = context.AfterFunc(gone, rs.cancel)
+	rs.mu.Lock()
+	defer rs.mu.Unlock() // admitted and abandon wait for rs.tk
+	rs.stopWait = context.AfterFunc(rs.ctx, rs.abandon)
+	rs.ping = time.AfterFunc(s.cfg.PingEvery, rs.pingPeer)
+	rs.tk = s.queue.joinWatched(rs.ip, rs)
+}
 
-	// Wait for a slot, showing the visitor their place in line.
-	tk := s.queue.join(c.RealIP())
-	defer tk.leave()
-	if err := s.waitTurn(ctx, conn, tk, lang); err != nil {
-		if s.base.Err() != nil {
-			conn.Close(websocket.StatusGoingAway, "server shutting down")
-		}
-		return nil
+// abandon leaves the line when the visitor goes, or the server stops,
+// before the run's turn came.
+func (rs *runSocket) abandon() {
+	rs.mu.Lock()
+	if rs.state != waiting {
+		rs.mu.Unlock()
+		return // the run sees ctx end itself
 	}
+	rs.state = over
+	rs.ping.Stop()
+	rs.mu.Unlock()
+	rs.tk.leave()
+	if rs.s.base.Err() != nil {
+		rs.conn.Close(websocket.StatusGoingAway, "server shutting down")
+	}
+	rs.finish()
+}
 
-	st, done := s.startRun(ctx, lang, sc, vals)
+// admitted runs when the ticket gets its slot (lineWatcher).
+func (rs *runSocket) admitted() {
+	rs.mu.Lock()
+	if rs.state != waiting {
+		rs.mu.Unlock()
+		return // abandoned: leave gave the slot back
+	}
+	rs.state = running
+	rs.ping.Stop()
+	rs.mu.Unlock()
+	rs.stopWait()
+	rs.wmu.Lock() // a place in line being written goes out before the first frame
+	rs.wmu.Unlock()
+	rs.run()
+	rs.tk.leave()
+	rs.finish()
+}
 
+// place sends the place in line when it changed (lineWatcher); one write
+// at a time, the newest place winning.
+func (rs *runSocket) place(pos int) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.state != waiting || pos <= 0 {
+		return
+	}
+	rs.want = pos
+	if rs.writing || rs.want == rs.shown {
+		return
+	}
+	rs.writing = true
+	rs.bg.Add(1)
+	go rs.writePlaces()
+}
+
+func (rs *runSocket) writePlaces() {
+	defer rs.bg.Done()
+	for {
+		rs.wmu.Lock()
+		rs.mu.Lock()
+		pos := rs.want
+		if rs.state != waiting || pos == rs.shown {
+			rs.writing = false
+			rs.mu.Unlock()
+			rs.wmu.Unlock()
+			return
+		}
+		rs.shown = pos
+		rs.mu.Unlock()
+		var buf bytes.Buffer
+		err := web.Queued(rs.lang, pos).Render(context.Background(), &buf)
+		if err == nil {
+			wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			err = rs.conn.Write(wctx, websocket.MessageText, buf.Bytes())
+			cancel()
+		}
+		rs.wmu.Unlock()
+		if err != nil {
+			rs.mu.Lock()
+			rs.writing = false
+			rs.mu.Unlock()
+			rs.cancel() // a visitor who cannot take a write leaves the line
+			return
+		}
+	}
+}
+
+// pingPeer pings a socket waiting in line: it gets no frames while its
+// place holds, and a ping finds out whether the visitor is still there.
+func (rs *runSocket) pingPeer() {
+	rs.mu.Lock()
+	if rs.state != waiting {
+		rs.mu.Unlock()
+		return
+	}
+	rs.bg.Add(1)
+	rs.mu.Unlock()
+	defer rs.bg.Done()
+	pctx, cancel := context.WithTimeout(rs.ctx, writeTimeout)
+	err := rs.conn.Ping(pctx)
+	cancel()
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if err != nil {
+		rs.cancel()
+		return
+	}
+	if rs.state == waiting {
+		rs.ping.Reset(rs.s.cfg.PingEvery)
+	}
+}
+
+// finish closes the socket, waits for its goroutines and gives back what
+// it counted.
+func (rs *runSocket) finish() {
+	s := rs.s
+	rs.conn.CloseNow()
+	<-rs.readerDone
+	rs.bg.Wait()
+	rs.stopWatch()
+	rs.cancel()
+	s.giveSocket(rs.ip)
+	s.count.sockets.Add(-1)
+	s.ws.Done()
+}
+
+// run runs the scenario and streams its frames until it ends, the visitor
+// goes or the server stops.
+func (rs *runSocket) run() {
+	s, conn, ctx, sc := rs.s, rs.conn, rs.ctx, rs.sc
+	st, done := s.startRun(ctx, rs.lang, sc, rs.vals)
 	first := true // the first frame announces the start
 	tick := time.NewTicker(s.cfg.FrameEvery)
 	defer tick.Stop()
 	for {
 		select {
 		case <-done:
-			runID := s.runs.put(st.stored(l.Slug, sc.ID, vals.Query()))
-			if err := s.sendFrame(conn, st, true, runID, l.Slug, vals.Query().Encode(), "play-"+sc.ID+"-announce"); err != nil {
-				return nil
+			runID := s.runs.put(st.stored(rs.slug, sc.ID, rs.vals.Query()))
+			if err := s.sendFrame(conn, st, true, runID, rs.slug, rs.vals.Query().Encode(), "play-"+sc.ID+"-announce"); err != nil {
+				return
 			}
 			conn.Close(websocket.StatusNormalClosure, "run finished")
-			return nil
+			return
 		case <-ctx.Done():
-			cancel()
 			<-done // the run's goroutines and processes are gone
 			if s.base.Err() != nil {
 				conn.Close(websocket.StatusGoingAway, "server shutting down")
 			}
-			return nil
+			return
 		case <-tick.C:
 			announce := ""
 			if first {
@@ -124,9 +283,9 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 			}
 			if err := s.sendFrame(conn, st, false, "", "", "", announce); err != nil {
 				s.count.dropped.Add(1)
-				cancel()
+				rs.cancel()
 				<-done
-				return nil
+				return
 			}
 		}
 	}
@@ -164,50 +323,6 @@ func (s *Server) giveSocket(ip string) {
 	defer s.socketsMu.Unlock()
 	if s.socketsByIP[ip]--; s.socketsByIP[ip] <= 0 {
 		delete(s.socketsByIP, ip)
-	}
-}
-
-// waitTurn blocks until tk is admitted, sending a frame with the place in
-// line whenever it changes; it returns ctx's error if the visitor leaves or
-// the server stops first.
-func (s *Server) waitTurn(ctx context.Context, conn *websocket.Conn, tk *ticket, lang string) error {
-	last := -1
-	tick := time.NewTicker(s.cfg.FrameEvery)
-	defer tick.Stop()
-	ping := time.NewTicker(s.cfg.PingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-tk.ready:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ping.C:
-			// A visitor waiting in line gets no frames while their place
-			// holds; a ping finds out whether they are still there.
-			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				return err
-			}
-		case <-tick.C:
-			pos := tk.position()
-			if pos == last || pos == 0 {
-				continue
-			}
-			last = pos
-			var buf bytes.Buffer
-			if err := web.Queued(lang, pos).Render(context.Background(), &buf); err != nil {
-				return err
-			}
-			wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-			err := conn.Write(wctx, websocket.MessageText, buf.Bytes())
-			cancel()
-			if err != nil {
-				return err
-			}
-		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -294,6 +295,71 @@ func TestRunQueueShowsPlaceInLine(t *testing.T) {
 			t.Fatalf("queue after both runs: %d running, %d waiting; want none", r, w)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestWaitingSocketsAreToldTheirPlace: sockets in line hear their new
+// place when someone ahead leaves, and while they wait each holds one
+// goroutine (its reader), not a handler parked in a loop.
+func TestWaitingSocketsAreToldTheirPlace(t *testing.T) {
+	s := newServer(t, nil)
+	s.queue = newRunQueue(1, 100)
+	s.cfg.SocketsPerIP = 100
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	long := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=3")
+	defer long.CloseNow()
+	if _, _, err := long.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const n = 12
+	waiting := make([]*websocket.Conn, n)
+	for i := range waiting {
+		waiting[i] = dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=0.1")
+		defer waiting[i].CloseNow()
+	}
+	placeRe := regexp.MustCompile(`data-queued="(\d+)"`)
+	place := func(c *websocket.Conn) int {
+		t.Helper()
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := placeRe.FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("frame while waiting = %.300s; want a place in line", b)
+		}
+		p, _ := strconv.Atoi(string(m[1]))
+		return p
+	}
+	last := waiting[n-1]
+	if got := place(last); got != n {
+		t.Fatalf("last in line is told %d; want %d", got, n)
+	}
+
+	// Count what the server holds for the waiting sockets.
+	buf := make([]byte, 1<<22)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	if k := strings.Count(stacks, "handleRunSocket"); k != 0 {
+		t.Errorf("%d goroutines are inside handleRunSocket while %d sockets wait; want none", k, n)
+	}
+	if k := strings.Count(stacks, "(*runSocket).begin.func"); k != n+1 {
+		t.Errorf("%d socket readers; want %d (one per socket)", k, n+1)
+	}
+
+	// Two ahead of the last leave: it moves from 12 to 10.
+	waiting[0].Close(websocket.StatusNormalClosure, "")
+	waiting[1].Close(websocket.StatusNormalClosure, "")
+	for {
+		got := place(last)
+		if got == n-2 {
+			break
+		}
+		if got != n-1 {
+			t.Fatalf("after two ahead left, the last is told %d; want %d", got, n-2)
+		}
 	}
 }
 
