@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,10 +154,38 @@ func measureIdle(ctx context.Context, srv *child, path string, n int) (idleFigur
 	return fig, nil
 }
 
-// rawIdle is the idle baseline: a bare coder/websocket server whose handler
-// reads each connection until it closes (one goroutine per connection).
-func rawIdleMux() *http.ServeMux {
+// rawIdleMux is the baselines' handler. /ws is the idle baseline: a bare
+// coder/websocket server whose handler reads each connection until it
+// closes (one goroutine per connection). /blob, when ASYNCPLAY_BENCH_BLOB
+// names a file, is the page baseline: that file's bytes from bare
+// net/http, gzipped once for clients that take it.
+func rawIdleMux() (*http.ServeMux, error) {
 	mux := http.NewServeMux()
+	if name := os.Getenv("ASYNCPLAY_BENCH_BLOB"); name != "" {
+		plain, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var zb bytes.Buffer
+		zw := gzip.NewWriter(&zb)
+		zw.Write(plain)
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		zipped := zb.Bytes()
+		mux.HandleFunc("/blob", func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Type", "text/html; charset=UTF-8")
+			h.Set("Vary", "Accept-Encoding")
+			body := plain
+			if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+				h.Set("Content-Encoding", "gzip")
+				body = zipped
+			}
+			h.Set("Content-Length", strconv.Itoa(len(body)))
+			w.Write(body)
+		})
+	}
 	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 		if err != nil {
@@ -169,5 +202,5 @@ func rawIdleMux() *http.ServeMux {
 	mux.HandleFunc("/goroutines", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, runtime.NumGoroutine())
 	})
-	return mux
+	return mux, nil
 }
