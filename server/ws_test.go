@@ -243,10 +243,22 @@ func TestShutdownClosesSocketsWith1001(t *testing.T) {
 	if _, _, err := c.Read(rctx); err != nil {
 		t.Fatalf("first frame: %v", err)
 	}
+	// A second visitor waits in line behind the first (one slot).
+	s.queue.mu.Lock()
+	s.queue.slots = 1
+	s.queue.mu.Unlock()
+	w := dial(t, "http://"+ln.Addr().String(), "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=0.1")
+	defer w.CloseNow()
+	if _, b, err := w.Read(rctx); err != nil || !strings.Contains(string(b), `data-queued="1"`) {
+		t.Fatalf("waiting socket's first message: %v %.200s; want its place in line", err, b)
+	}
 	stop()
 	_, status := readAll(t, c, 10*time.Second)
 	if status != websocket.StatusGoingAway {
 		t.Errorf("close status on shutdown = %v; want 1001 (going away)", status)
+	}
+	if _, status := readAll(t, w, 10*time.Second); status != websocket.StatusGoingAway {
+		t.Errorf("close status on shutdown for a socket in line = %v; want 1001 (going away)", status)
 	}
 	select {
 	case err := <-served:
