@@ -10,9 +10,7 @@ import (
 	"github.com/asyncplay/asyncplay/scenarios"
 )
 
-// TestMain checks that no test leaves a goroutine behind. Chroma's regexp
-// engine keeps one clock goroutine of its own for timeouts (it ends by
-// itself a while after the last match); it is not ours to stop.
+// TestMain checks that no test leaves a goroutine behind.
 //
 // Started with a worker argument (the Go-worker tests run this binary as
 // Config.GoWorker), it is a Go worker instead: with the shipped scenarios,
@@ -28,5 +26,5 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/dlclark/regexp2/v2.runClock"))
+	goleak.VerifyTestMain(m)
 }

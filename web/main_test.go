@@ -6,8 +6,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestMain checks for leaked goroutines; chroma's regexp engine keeps a
-// timeout clock goroutine of its own that ends by itself.
+// TestMain checks for leaked goroutines.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/dlclark/regexp2/v2.runClock"))
+	goleak.VerifyTestMain(m)
 }
