@@ -31,6 +31,10 @@ const (
 	workerStderrKeep = 64 << 10 // the end of stderr, for errors and the log
 	workerMaxLine    = 64 << 10 // one event line
 	workerReapGrace  = 2 * time.Second
+	// workerStopGrace is how long a worker has, past the run's deadline,
+	// to end its lanes itself (its own context ends at the same deadline)
+	// before it is killed.
+	workerStopGrace = time.Second
 )
 
 // workerErrPrefix starts the stderr line on which a worker says why its
@@ -78,8 +82,12 @@ func (e *WorkerError) Error() string {
 }
 
 // workerArgs are the arguments after Runner.GoWorker that run s with v.
-func workerArgs(s *scenario.Scenario, v scenario.Values, maxEvents int) []string {
-	return []string{"-max-events", strconv.Itoa(maxEvents), s.ID, v.Query().Encode()}
+func workerArgs(s *scenario.Scenario, v scenario.Values, maxEvents int, deadline time.Duration) []string {
+	args := []string{"-max-events", strconv.Itoa(maxEvents)}
+	if deadline > 0 {
+		args = append(args, "-deadline", deadline.String())
+	}
+	return append(args, s.ID, v.Query().Encode())
 }
 
 // RunWorker is a Go worker's body: args (what follows WorkerCommand) name a
@@ -106,6 +114,7 @@ func runWorker(ctx context.Context, reg *Registry, args []string, stdout io.Writ
 	fs := flag.NewFlagSet(WorkerCommand, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	maxEvents := fs.Int("max-events", 0, "stop recording one event past this many (0: no cap)")
+	deadline := fs.Duration("deadline", 0, "end the run's context after this long, as the runner's deadline does in process (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%s: %w", WorkerCommand, err)
 	}
@@ -123,6 +132,11 @@ func runWorker(ctx context.Context, reg *Registry, args []string, stdout io.Writ
 	v, probs := s.Parse(q)
 	if len(probs) > 0 {
 		return fmt.Errorf("%s: scenario %s: %v", WorkerCommand, s.ID, probs[0])
+	}
+	if *deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *deadline)
+		defer cancel()
 	}
 	limit := 0
 	if *maxEvents > 0 {
@@ -148,7 +162,11 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 	if ctx.Err() != nil {
 		return goStopped(ctx, deadline)
 	}
-	args := append(slices.Clone(r.GoWorker[1:]), workerArgs(s, v, maxEvents)...)
+	var left time.Duration // until the deadline, which the worker keeps too
+	if dl, ok := ctx.Deadline(); ok {
+		left = max(time.Until(dl), time.Millisecond)
+	}
+	args := append(slices.Clone(r.GoWorker[1:]), workerArgs(s, v, maxEvents, left)...)
 	cmd := exec.Command(r.GoWorker[0], args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr := &tailWriter{keep: workerStderrKeep}
@@ -177,7 +195,22 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 			syscall.Kill(-pgid, syscall.SIGKILL)
 		}
 	}
-	stopWatch := context.AfterFunc(ctx, kill)
+	// A cancelled run is killed at once: nobody is watching it. At the
+	// deadline the worker's own context has ended too, and its lanes end
+	// as they would in process (timed out, cancelled); it gets a moment
+	// for that before the kill.
+	var grace *time.Timer
+	stopWatch := context.AfterFunc(ctx, func() {
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			kill()
+			return
+		}
+		reap.Lock()
+		defer reap.Unlock()
+		if !reaped {
+			grace = time.AfterFunc(workerStopGrace, kill)
+		}
+	})
 
 	var stopErr error // why the runner stopped the worker, if it did
 	sc := bufio.NewScanner(out)
@@ -198,7 +231,7 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 			kill()
 			continue
 		}
-		if ctx.Err() == nil {
+		if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			sink.Event(Go, ev)
 		}
 	}
@@ -215,14 +248,19 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 	reaped = true
 	reap.Unlock()
 	stopWatch()
+	reap.Lock()
+	if grace != nil {
+		grace.Stop()
+	}
+	reap.Unlock()
 
 	switch {
 	case stopErr != nil:
 		return stopErr
-	case waitErr == nil || errors.Is(waitErr, exec.ErrWaitDelay):
-		return nil
 	case ctx.Err() != nil:
 		return goStopped(ctx, deadline)
+	case waitErr == nil || errors.Is(waitErr, exec.ErrWaitDelay):
+		return nil
 	}
 	return workerFailure(waitErr, stderr.String())
 }

@@ -230,6 +230,28 @@ func TestWorkerKilledAtDeadline(t *testing.T) {
 	checkGone(t, pidOf(t, events))
 }
 
+// TestWorkerDeadlineEndsLanes: at the run's deadline a worker's lanes end
+// as they do in process, timed out and cancelled, before the side ends
+// with the deadline said plainly.
+func TestWorkerDeadlineEndsLanes(t *testing.T) {
+	r := workerRunner(t)
+	r.Deadline = 600 * time.Millisecond
+	q := url.Values{"downloads": {"3"}, "limit": {"1"}, "delays": {"5,5,5"}}
+	events, err := runGoSide(t, context.Background(), r, Default().Get("semaphore"), q, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "took longer than 600ms") {
+		t.Errorf("Go side ended with %v; want the deadline, said plainly", err)
+	}
+	ended := map[timeline.Kind]int{}
+	for _, e := range events {
+		if e.Kind == timeline.Timeout || e.Kind == timeline.Cancelled {
+			ended[e.Kind]++
+		}
+	}
+	if ended[timeline.Timeout] == 0 || ended[timeline.Cancelled] == 0 {
+		t.Errorf("lanes ended at the deadline: %v; want timeouts and cancellations, as in process", ended)
+	}
+}
+
 func TestWorkerCancelledMidRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
