@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sync"
@@ -259,7 +260,11 @@ func (rs *runSocket) run() {
 	s, conn, ctx, sc := rs.s, rs.conn, rs.ctx, rs.sc
 	st, done := s.startRun(ctx, rs.lang, sc, rs.vals)
 	first := true // the first frame announces the start
-	tick := time.NewTicker(s.cfg.FrameEvery)
+	// Runs started together (a room of visitors pressing Run at once)
+	// would all draw a frame in the same instant every tick, and the last
+	// in that queue waits for all the others; a random phase per run
+	// spreads the drawing over the tick.
+	tick := time.NewTimer(rand.N(s.cfg.FrameEvery))
 	defer tick.Stop()
 	for {
 		select {
@@ -287,6 +292,7 @@ func (rs *runSocket) run() {
 				<-done
 				return
 			}
+			tick.Reset(s.cfg.FrameEvery)
 		}
 	}
 }
