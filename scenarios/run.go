@@ -57,6 +57,11 @@ type Runner struct {
 	GoWorker []string
 	// LiveWorkers, when set, counts the Go worker processes running now.
 	LiveWorkers *atomic.Int64
+	// PythonNice, from 1 to 19, is the niceness of each run's Python
+	// interpreter (see pyrun.Lower); 0 leaves it at this process's. A Go
+	// worker keeps this process's priority: it costs a fraction of an
+	// interpreter, and its timing is half of what a run shows.
+	PythonNice int
 }
 
 // Defaults for a run's limits.
@@ -90,7 +95,7 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 		if s.PythonSet != nil {
 			prog.Set = s.PythonSet(v)
 		}
-		err := r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: deadline, MaxEvents: maxEvents},
+		err := r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: deadline, MaxEvents: maxEvents, Nice: r.PythonNice},
 			func(e timeline.Event) { sink.Event(Python, e) })
 		sink.End(Python, err)
 	})

@@ -49,6 +49,10 @@ type Config struct {
 	// Limits for each run; zero means the scenarios package's defaults.
 	RunDeadline  time.Duration
 	RunMaxEvents int
+	// PythonNice, from 1 to 19, is the niceness of each run's Python
+	// interpreter, so that runs crowding the machine slow each other down
+	// rather than the server; 0 leaves them at the server's.
+	PythonNice int
 	// FrameEvery is how often a live run sends a frame (default 100 ms);
 	// PingEvery, how often a socket waiting in line is pinged (default 15 s).
 	FrameEvery time.Duration
@@ -158,7 +162,7 @@ func New(cfg Config) (*Server, error) {
 	s.codeCSS = []byte(css)
 	s.runner = &scenarios.Runner{Python: cfg.Python, NoPython: cfg.NoPython,
 		Deadline: cfg.RunDeadline, MaxEvents: cfg.RunMaxEvents,
-		GoWorker: cfg.GoWorker, LiveWorkers: &s.count.goWorkers}
+		GoWorker: cfg.GoWorker, LiveWorkers: &s.count.goWorkers, PythonNice: cfg.PythonNice}
 	if s.cfg.RequestsPerSecond <= 0 {
 		s.cfg.RequestsPerSecond = 20
 	}

@@ -202,3 +202,13 @@ func TestAllowOwnCodeStaysOnLoopback(t *testing.T) {
 		t.Errorf("run = %v", err)
 	}
 }
+
+// TestPythonNiceRange: --python-nice outside 0-19 is refused, naming the flag.
+func TestPythonNiceRange(t *testing.T) {
+	for _, v := range []string{"-1", "20"} {
+		err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--python-nice", v}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--python-nice "+v) {
+			t.Errorf("--python-nice %s: %v; want an error naming the flag", v, err)
+		}
+	}
+}

@@ -219,6 +219,21 @@ type Options struct {
 	// BlockedAfter is how long one step of a task may hold the loop before
 	// it is reported as a blocked event (default 50ms).
 	BlockedAfter time.Duration
+	// Nice, from 1 to 19, is the niceness the interpreter runs at (see
+	// Lower); 0 leaves it at this process's.
+	Nice int
+}
+
+// Lower sets the niceness of every thread of every process in the process
+// group pgid (a run's process, started in a group of its own) to nice,
+// from 1 to 19; 0 does nothing. A server that starts a process per run
+// keeps its own priority, so that a crowd of runs slows down each other
+// rather than the server that draws and sends every visitor's frames.
+// An error is ignored: the run goes on at the server's priority.
+func Lower(pgid, nice int) {
+	if nice > 0 {
+		_ = syscall.Setpriority(syscall.PRIO_PGRP, pgid, min(nice, 19))
+	}
 }
 
 func (o Options) withDefaults() Options {
@@ -308,6 +323,7 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 		return fmt.Errorf("pyrun: starting %s: %w", p.Path, err)
 	}
 
+	Lower(cmd.Process.Pid, opt.Nice)
 	r := &run{pgid: cmd.Process.Pid, opt: opt, notify: make(chan struct{}, 1)}
 	exited := make(chan struct{})
 	var waitErr error

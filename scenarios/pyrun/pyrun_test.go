@@ -706,6 +706,33 @@ asyncio.run(main())
 	}
 }
 
+// TestNice: Options.Nice lowers the interpreter's priority; without it the
+// interpreter runs at this process's.
+func TestNice(t *testing.T) {
+	t.Parallel()
+	src := `import asyncio, os
+async def main():
+    await asyncio.sleep(0.2)  # well after the runner has lowered it
+    print("nice", os.nice(0))
+asyncio.run(main())
+`
+	// What an interpreter started plainly from here reports.
+	out, err := exec.Command(needPython(t).Path, "-c", "import os; print(os.nice(0))").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := strings.TrimSpace(string(out))
+	for nice, want := range map[int]string{0: own, 7: "7"} {
+		evs, err := trace(t, Program{Name: "nice.py", Source: []byte(src)}, Options{Nice: nice})
+		if err != nil {
+			t.Fatalf("Nice %d: %v", nice, err)
+		}
+		if _, ok := first(evs, "main", timeline.Log, "nice "+want); !ok {
+			t.Errorf("Nice %d: the program said %v; want nice %s", nice, on(evs, "main"), want)
+		}
+	}
+}
+
 func TestCancelKillsProcessGroup(t *testing.T) {
 	if _, err := exec.LookPath("sleep"); err != nil {
 		t.Skip("needs sleep(1)")
