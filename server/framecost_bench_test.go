@@ -1,0 +1,38 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"testing"
+
+	"github.com/asyncplay/asyncplay/web"
+)
+
+// BenchmarkFrameRender draws and renders one live frame of the semaphore
+// run the runs benchmark uses (Go side, finished), as each run socket does
+// ten times a second.
+func BenchmarkFrameRender(b *testing.B) {
+	s := newServer(b, nil)
+	cat, err := s.lessonsNow()
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := cat.Get("semaphore")
+	sc := s.scenarioOf(l, "semaphore")
+	vals, probs := sc.Parse(url.Values{"downloads": {"6"}, "limit": {"2"}, "delays": {"0.35,0.6,0.45,0.8,0.25,0.5"}})
+	if len(probs) > 0 {
+		b.Fatal(probs)
+	}
+	st, done := s.startRun(context.Background(), "en", sc, vals)
+	<-done
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		f := st.frame(false)
+		if err := web.Frame(f).Render(context.Background(), &buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/frame")
+}
