@@ -288,18 +288,26 @@ func goTokEnd(src string, start int, tok token.Token, lit string) int {
 	}
 }
 
+// goDeclName looks at the token after the keyword at i: a name gets cls;
+// a "(" (a method's receiver, a type group) is reported with its index
+// for the caller to walk.
+func goDeclName(toks []goTok, i int, names map[int]string, cls string) (j int, paren bool) {
+	j = i + 1
+	if j >= len(toks) {
+		return j, false
+	}
+	if toks[j].tok == token.IDENT {
+		names[j] = cls
+		return j, false
+	}
+	return j, toks[j].tok == token.LPAREN
+}
+
 // goFuncName marks the name a func keyword at i declares: func Name( or,
 // for a method, func (r *T) Name(. A func literal declares none.
 func goFuncName(toks []goTok, i int, names map[int]string) {
-	j := i + 1
-	if j >= len(toks) {
-		return
-	}
-	if toks[j].tok == token.IDENT {
-		names[j] = clsFunc
-		return
-	}
-	if toks[j].tok != token.LPAREN {
+	j, paren := goDeclName(toks, i, names, clsFunc)
+	if !paren {
 		return
 	}
 	depth := 0
@@ -322,15 +330,8 @@ func goFuncName(toks []goTok, i int, names map[int]string) {
 // goTypeNames marks the names a type keyword at i declares: type Name ...,
 // or each spec's name in a type ( ... ) group.
 func goTypeNames(toks []goTok, i int, names map[int]string) {
-	j := i + 1
-	if j >= len(toks) {
-		return
-	}
-	if toks[j].tok == token.IDENT {
-		names[j] = clsClass
-		return
-	}
-	if toks[j].tok != token.LPAREN {
+	j, paren := goDeclName(toks, i, names, clsClass)
+	if !paren {
 		return
 	}
 	depth, specStart := 0, true
