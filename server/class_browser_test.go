@@ -17,18 +17,31 @@ func TestBrowserClassroom(t *testing.T) {
 	py := requirePython(t)
 	root := browser(t)
 	base := serve(t, newServer(t, py))
-	root, cancel := context.WithTimeout(root, 120*time.Second)
+	root, cancel := context.WithTimeout(root, 180*time.Second)
 	defer cancel()
 	person := func() context.Context {
 		ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 		t.Cleanup(cancel)
+		// Open the tab now, on this context: a tab opened by a step's
+		// shorter context would close when that step ends.
+		if err := chromedp.Do(ctx); err != nil {
+			t.Fatal(err)
+		}
 		return ctx
 	}
 	teacher, aiko, ben := root, person(), person()
+	// Each step has 30 s; one that fails says where the page was and what
+	// it showed, and leaves a screenshot, while the test's context lives.
 	run := func(ctx context.Context, who string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", who, err)
+		step, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(step, actions...); err != nil {
+			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | status: " +
+				((document.querySelector('#class-status')||{}).textContent||"none") + " | run: " +
+				((document.querySelector('#class-run')||{}).outerHTML||"none").slice(0, 400)`))
+			screenshot(t, ctx, "class-failure-"+who)
+			t.Fatalf("%s: %v; the page: %s", who, err, state)
 		}
 	}
 	eval := func(ctx context.Context, expr string) string {
