@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/asyncplay/asyncplay/cmd/internal/loadkit"
 )
 
 // idleFigures are one round's idle-socket figures for one server.
@@ -110,7 +112,7 @@ func measureIdle(ctx context.Context, srv *child, path string, n int) (idleFigur
 	settle := func() { time.Sleep(2 * time.Second) }
 	read := func(rss *int64, gor *float64) error {
 		var err error
-		if *rss, err = rssKB(srv.pid()); err != nil {
+		if *rss, err = loadkit.RSSKB(srv.pid()); err != nil {
 			return err
 		}
 		*gor, err = goroutines(ctx, srv)

@@ -44,6 +44,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/asyncplay/asyncplay/cmd/internal/loadkit"
 )
 
 func main() {
@@ -108,7 +110,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if o.rounds < 1 {
 		return fmt.Errorf("-rounds %d: want at least 1", o.rounds)
 	}
-	files, err := raiseFileLimit()
+	files, err := loadkit.RaiseFileLimit()
 	if err != nil {
 		return fmt.Errorf("raise the open-file limit: %w", err)
 	}
@@ -121,7 +123,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	defer os.RemoveAll(o.tmp)
 	if o.server == "" {
 		fmt.Fprintf(stdout, "building ./cmd/asyncplay in %s ...\n", o.dir)
-		if o.server, err = buildServer(ctx, o.dir, o.tmp); err != nil {
+		if o.server, err = loadkit.BuildServer(ctx, o.dir, o.tmp); err != nil {
 			return err
 		}
 	}

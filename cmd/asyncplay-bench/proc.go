@@ -9,12 +9,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/asyncplay/asyncplay/cmd/internal/loadkit"
 )
 
 // child is a server the bench started: asyncplay itself, or one of the
@@ -29,17 +30,6 @@ type child struct {
 }
 
 var listeningRE = regexp.MustCompile(`listening on http://([^/\s]+)/`)
-
-// buildServer compiles ./cmd/asyncplay of the module in dir into tmp.
-func buildServer(ctx context.Context, dir, tmp string) (string, error) {
-	bin := filepath.Join(tmp, "asyncplay")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/asyncplay")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/asyncplay: %w\n%s", err, out)
-	}
-	return bin, nil
-}
 
 // startChild runs bin with args and waits until it says where it listens.
 // Its stderr (a log line per request, for asyncplay) goes to a file in tmp.
@@ -113,15 +103,6 @@ func (c *child) logTail() string {
 	return string(b)
 }
 
-// rssKB is a process's resident memory in kB.
-func rssKB(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	return statusKB(string(b), "VmRSS")
-}
-
 // getText fetches a small text document from a child.
 func getText(ctx context.Context, url string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -153,7 +134,10 @@ func goroutines(ctx context.Context, c *child) (float64, error) {
 		if err != nil {
 			return 0, err
 		}
-		return metricValue(text, "go_goroutines")
+		if n, ok := loadkit.Metric(text, "go_goroutines"); ok {
+			return n, nil
+		}
+		return 0, errors.New("no go_goroutines on /metrics")
 	}
 	text, err := getText(ctx, "http://"+c.addr+"/goroutines")
 	if err != nil {
@@ -162,22 +146,6 @@ func goroutines(ctx context.Context, c *child) (float64, error) {
 	var n float64
 	_, err = fmt.Sscan(strings.TrimSpace(text), &n)
 	return n, err
-}
-
-// raiseFileLimit lifts the soft limit on open files to the hard one; the
-// children inherit it.
-func raiseFileLimit() (uint64, error) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, err
-	}
-	if lim.Cur < lim.Max {
-		lim.Cur = lim.Max
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			return 0, err
-		}
-	}
-	return lim.Cur, nil
 }
 
 var errSkip = errors.New("skipped")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -61,32 +60,6 @@ func millis(ds []time.Duration) []float64 {
 		out[i] = float64(d) / float64(time.Millisecond)
 	}
 	return out
-}
-
-// metricValue reads one unlabelled sample from Prometheus text.
-func metricValue(text, name string) (float64, error) {
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, name+" "); ok {
-			return strconv.ParseFloat(strings.TrimSpace(rest), 64)
-		}
-	}
-	return 0, fmt.Errorf("metric %s not found", name)
-}
-
-// statusKB reads a "Name:   123 kB" line of /proc/PID/status, in kB.
-func statusKB(status, name string) (int64, error) {
-	for line := range strings.SplitSeq(status, "\n") {
-		if rest, ok := strings.CutPrefix(line, name+":"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 0 {
-				break
-			}
-			return strconv.ParseInt(f[0], 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc status", name)
 }
 
 // frameInfo is what the bench reads from one frame a run socket sends.

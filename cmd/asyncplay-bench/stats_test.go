@@ -57,21 +57,10 @@ func TestMedianAndRatio(t *testing.T) {
 	}
 }
 
-func TestMetricAndStatus(t *testing.T) {
-	text := "# HELP go_goroutines Number of goroutines.\n# TYPE go_goroutines gauge\ngo_goroutines 5012\nasyncplay_websockets_open 5001\n"
-	if v, err := metricValue(text, "go_goroutines"); err != nil || v != 5012 {
-		t.Errorf("metricValue(go_goroutines) = %v, %v; want 5012", v, err)
-	}
-	if _, err := metricValue(text, "go_gc"); err == nil {
-		t.Error("metricValue of a missing metric: no error")
-	}
+func TestStatCPU(t *testing.T) {
 	stat := "1234 (async play) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 150 0 0 20 0 9 0 100 0 0"
 	if v, err := statCPU(stat); err != nil || v != 4 {
 		t.Errorf("statCPU = %v, %v; want 4 s (250 + 150 ticks)", v, err)
-	}
-	status := "Name:\tasyncplay\nVmPeak:\t 1000 kB\nVmRSS:\t   45678 kB\nThreads:\t9\n"
-	if v, err := statusKB(status, "VmRSS"); err != nil || v != 45678 {
-		t.Errorf("statusKB(VmRSS) = %v, %v; want 45678", v, err)
 	}
 }
 

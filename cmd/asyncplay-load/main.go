@@ -35,6 +35,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/asyncplay/asyncplay/cmd/internal/loadkit"
 )
 
 func main() {
@@ -144,7 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer os.RemoveAll(o.tmp)
 	if o.server == "" {
 		fmt.Fprintln(stdout, "building ./cmd/asyncplay ...")
-		if o.server, err = buildServer(ctx, o.dir, o.tmp); err != nil {
+		if o.server, err = loadkit.BuildServer(ctx, o.dir, o.tmp); err != nil {
 			return err
 		}
 	}

@@ -7,27 +7,22 @@ import (
 	"slices"
 	"sort"
 	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/asyncplay/asyncplay/cmd/internal/loadkit"
 )
 
 // raiseFileLimit lifts this process's open-file limit to its hard limit
 // (Go does so at start on Linux already; this says so when it is still
 // too low for need sockets).
 func raiseFileLimit(need uint64) error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("open-file limit: %w", err)
+	n, err := loadkit.RaiseFileLimit()
+	if err != nil {
+		return err
 	}
-	if lim.Cur < lim.Max {
-		lim.Cur = lim.Max
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			return fmt.Errorf("raise the open-file limit: %w", err)
-		}
-	}
-	if lim.Cur < need {
-		return fmt.Errorf("open-file limit %d; this load needs about %d (raise ulimit -Hn)", lim.Cur, need)
+	if n < need {
+		return fmt.Errorf("open-file limit %d; this load needs about %d (raise ulimit -Hn)", n, need)
 	}
 	return nil
 }

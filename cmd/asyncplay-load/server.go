@@ -11,23 +11,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
-)
 
-// buildServer builds ./cmd/asyncplay of the module in dir into tmp.
-func buildServer(ctx context.Context, dir, tmp string) (string, error) {
-	bin := filepath.Join(tmp, "asyncplay")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/asyncplay")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/asyncplay: %w\n%s", err, out)
-	}
-	return bin, nil
-}
+	"github.com/asyncplay/asyncplay/cmd/internal/loadkit"
+)
 
 // serverFlags lists the flags bin's serve command has (read from its -h).
 func serverFlags(ctx context.Context, bin string) (map[string]bool, error) {
@@ -135,24 +125,7 @@ func (c *child) stop() error {
 
 // rssKB is the server's resident memory in KiB (VmRSS in /proc).
 func (c *child) rssKB() (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	return parseVmRSS(b)
-}
-
-// parseVmRSS reads "VmRSS:  12345 kB" from a /proc/PID/status.
-func parseVmRSS(status []byte) (int64, error) {
-	for line := range strings.Lines(string(status)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 2 && f[1] == "kB" {
-				return strconv.ParseInt(f[0], 10, 64)
-			}
-		}
-	}
-	return 0, errors.New("no VmRSS in /proc status")
+	return loadkit.RSSKB(c.cmd.Process.Pid)
 }
 
 // goroutines reads go_goroutines from the server's /metrics; ok is false
@@ -174,18 +147,6 @@ func (c *child) goroutines(ctx context.Context) (n float64, ok bool, err error) 
 	if err != nil {
 		return 0, false, err
 	}
-	n, ok = parseMetric(b, "go_goroutines")
+	n, ok = loadkit.Metric(string(b), "go_goroutines")
 	return n, ok, nil
-}
-
-// parseMetric finds an unlabelled sample of name in Prometheus text.
-func parseMetric(text []byte, name string) (float64, bool) {
-	for line := range strings.Lines(string(text)) {
-		f := strings.Fields(line)
-		if len(f) == 2 && f[0] == name {
-			v, err := strconv.ParseFloat(f[1], 64)
-			return v, err == nil
-		}
-	}
-	return 0, false
 }
