@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,7 +21,6 @@ type Recorder struct {
 	start time.Time
 	sink  func(Event)
 	lanes map[string]int  // lane name -> how many lanes asked for it
-	lines map[uintptr]int // program counter -> source line
 	last  time.Duration   // the latest event's time
 	max   int
 	count int
@@ -33,7 +34,7 @@ var ErrTooManyEvents = errors.New("the run produced too many events and was stop
 // (called with the recorder's lock held, so keep it quick) until maxEvents
 // have been recorded; maxEvents <= 0 means no cap.
 func NewRecorder(sink func(Event), maxEvents int) *Recorder {
-	return &Recorder{start: time.Now(), sink: sink, lanes: map[string]int{}, lines: map[uintptr]int{}, max: maxEvents}
+	return &Recorder{start: time.Now(), sink: sink, lanes: map[string]int{}, max: maxEvents}
 }
 
 // Full reports whether the event cap was reached.
@@ -44,27 +45,26 @@ func (r *Recorder) Full() bool {
 }
 
 // record stamps e with the time and the line of the call skip frames above
-// record's caller, and passes it on. Finding that call is most of what
-// recording costs: runtime.Callers pays a table lookup for every frame it
-// walks, inlined or not. So record calls it itself, and the exported methods
-// call record directly, without a shared helper: between record and the
-// scenario's line there is only the method the scenario called. The clock is
-// read before the lock too, so that the lock is held only to number, order
-// and pass on.
+// record's caller, and passes it on. The line is found from the address the
+// call returns to (callerPC), so every method between the scenario's line and
+// record stays out of line: each exported method is go:noinline and calls
+// record itself, and skip counts those frames. The clock is read before the
+// lock too, so that the lock is held only to number, order and pass on.
+//
+//go:noinline
 func (r *Recorder) record(e Event, skip int) {
-	var pc [1]uintptr
-	runtime.Callers(skip+2, pc[:]) // skip runtime.Callers and record too
+	line := lineOf(callerPC(skip))
 	at := time.Since(r.start)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.emitLocked(e, pc[0], at)
+	r.emitLocked(e, line, at)
 }
 
-// emitLocked passes e, reported from pc at the time at, to the sink unless
+// emitLocked passes e, reported from line at the time at, to the sink unless
 // the cap is reached. Calls that raced for the lock may come in a little
 // out of the order they read the clock; the later in line is stamped no
 // earlier than the one before it, so times never run backwards. r.mu is held.
-func (r *Recorder) emitLocked(e Event, pc uintptr, at time.Duration) {
+func (r *Recorder) emitLocked(e Event, line int, at time.Duration) {
 	if r.full {
 		return
 	}
@@ -74,20 +74,38 @@ func (r *Recorder) emitLocked(e Event, pc uintptr, at time.Duration) {
 	}
 	r.count++
 	r.last = max(r.last, at)
-	e.At, e.Line = r.last, r.line(pc)
+	e.At, e.Line = r.last, line
 	r.sink(e)
 }
 
-// line is the source line of the call that returns to pc, or 0. Finding a
-// line is far slower than finding a program counter, and a scenario reports
-// from a handful of places many times over, so lines are cached by counter.
-// r.mu is held.
-func (r *Recorder) line(pc uintptr) int {
-	if line, ok := r.lines[pc]; ok {
-		return line
+// lines maps program counters to source lines. Finding a line is far
+// slower than finding a program counter, and scenarios report from a handful
+// of places many times over, so each counter is looked up once for the life
+// of the process. The map is never changed once published: a new counter
+// publishes a copy with it added. So reading takes no lock, and looking a
+// line up happens before the recorder's lock, not while others wait for it.
+var (
+	lines   atomic.Pointer[map[uintptr]int]
+	linesMu sync.Mutex // serialises publishing
+)
+
+// lineOf is the source line of the call that returns to pc, or 0.
+func lineOf(pc uintptr) int {
+	if m := lines.Load(); m != nil {
+		if line, ok := (*m)[pc]; ok {
+			return line
+		}
 	}
 	line := sourceLine(pc)
-	r.lines[pc] = line
+	linesMu.Lock()
+	defer linesMu.Unlock()
+	old := lines.Load()
+	next := make(map[uintptr]int, 1)
+	if old != nil {
+		next = maps.Clone(*old)
+	}
+	next[pc] = line
+	lines.Store(&next)
 	return line
 }
 
@@ -106,9 +124,10 @@ func sourceLine(pc uintptr) int {
 // Lane starts a lane for a goroutine (or for work about to get one) and
 // reports its spawn. fn names the function it runs. A name already used gets
 // " #2", " #3" appended, so lanes stay apart.
+//
+//go:noinline
 func (r *Recorder) Lane(name, fn string) *Lane {
-	var pc [1]uintptr
-	runtime.Callers(2, pc[:]) // skip runtime.Callers and Lane
+	line := lineOf(callerPC(0))
 	at := time.Since(r.start)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -116,7 +135,7 @@ func (r *Recorder) Lane(name, fn string) *Lane {
 	if n := r.lanes[name]; n > 1 {
 		name += " #" + strconv.Itoa(n)
 	}
-	r.emitLocked(Event{Lane: name, Kind: Spawn, Label: fn}, pc[0], at)
+	r.emitLocked(Event{Lane: name, Kind: Spawn, Label: fn}, line, at)
 	return &Lane{r: r, name: name}
 }
 
@@ -131,61 +150,93 @@ func (l *Lane) Name() string { return l.name }
 
 // Wait reports that the lane is about to block on what ("semaphore", "lock",
 // "waitgroup", ...).
+//
+//go:noinline
 func (l *Lane) Wait(what string) { l.r.record(Event{Lane: l.name, Kind: Wait, Label: what}, 1) }
 
 // Acquire reports that the lane now holds what.
+//
+//go:noinline
 func (l *Lane) Acquire(what string) { l.r.record(Event{Lane: l.name, Kind: Acquire, Label: what}, 1) }
 
 // Release reports that the lane is giving what back. Call it just before the
 // release itself, so that nobody is seen to acquire before it.
+//
+//go:noinline
 func (l *Lane) Release(what string) { l.r.record(Event{Lane: l.name, Kind: Release, Label: what}, 1) }
 
 // Wake reports that the lane runs again after a wait.
+//
+//go:noinline
 func (l *Lane) Wake() { l.r.record(Event{Lane: l.name, Kind: Wake}, 1) }
 
 // Set reports that the lane set an event (what names it).
+//
+//go:noinline
 func (l *Lane) Set(what string) { l.r.record(Event{Lane: l.name, Kind: Set, Label: what}, 1) }
 
 // Put reports that the lane put an item on a queue, which now holds n.
 // The label is "queue", as the tracer's.
+//
+//go:noinline
 func (l *Lane) Put(n int) { l.r.record(Event{Lane: l.name, Kind: Put, Label: "queue", Value: n}, 1) }
 
 // Get reports that the lane took an item off a queue, which now holds n.
+//
+//go:noinline
 func (l *Lane) Get(n int) { l.r.record(Event{Lane: l.name, Kind: Get, Label: "queue", Value: n}, 1) }
 
 // Deadline reports a deadline d from now on this lane (a context timeout,
 // a select on time.After).
+//
+//go:noinline
 func (l *Lane) Deadline(d time.Duration) { l.r.record(Event{Lane: l.name, Kind: Deadline, Dur: d}, 1) }
 
 // Timeout reports that the lane's deadline passed.
+//
+//go:noinline
 func (l *Lane) Timeout() { l.r.record(Event{Lane: l.name, Kind: Timeout}, 1) }
 
 // Blocked reports that the lane is about to hold its thread for d without
 // yielding: call it just before the blocking call. Go has no event loop to
 // freeze, so this only marks the lane.
+//
+//go:noinline
 func (l *Lane) Blocked(d time.Duration) {
 	l.r.record(Event{Lane: l.name, Kind: Blocked, Dur: d}, 1)
 }
 
 // Log reports a line the program would print.
+//
+//go:noinline
 func (l *Lane) Log(format string, args ...any) {
 	l.r.record(Event{Lane: l.name, Kind: Log, Label: fmt.Sprintf(format, args...)}, 1)
 }
 
 // Done reports that the lane's function returned.
+//
+//go:noinline
 func (l *Lane) Done() { l.r.record(Event{Lane: l.name, Kind: Done}, 1) }
 
 // DoneWith reports that the lane's function returned result.
+//
+//go:noinline
 func (l *Lane) DoneWith(result string) { l.r.record(Event{Lane: l.name, Kind: Done, Label: result}, 1) }
 
 // Fail reports that the lane ended with err.
+//
+//go:noinline
 func (l *Lane) Fail(err error) { l.r.record(Event{Lane: l.name, Kind: Error, Label: err.Error()}, 1) }
 
 // Cancelled reports that the lane ended because it was cancelled.
+//
+//go:noinline
 func (l *Lane) Cancelled() { l.r.record(Event{Lane: l.name, Kind: Cancelled}, 1) }
 
 // End reports how the lane's function ended: done when err is nil, cancelled
 // when err is a context error, and error otherwise.
+//
+//go:noinline
 func (l *Lane) End(err error) {
 	switch {
 	case err == nil:
@@ -202,6 +253,8 @@ func (l *Lane) End(err error) {
 
 // Sleep waits for d, as a network call would, unless ctx ends first. It
 // reports the sleep and, when it finishes, the wake.
+//
+//go:noinline
 func (l *Lane) Sleep(ctx context.Context, d time.Duration) error {
 	l.r.record(Event{Lane: l.name, Kind: Sleep, Dur: d}, 1)
 	if err := sleep(ctx, d); err != nil {

@@ -1,0 +1,102 @@
+package timeline
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+// here is the line it is called from.
+//
+//go:noinline
+func here() int {
+	_, _, line, _ := runtime.Caller(1)
+	return line
+}
+
+// at runs report, written on the line at is called from, and returns that
+// line once for each event report is expected to give.
+func at(events int, report func()) []int {
+	_, _, line, _ := runtime.Caller(1)
+	report()
+	return slices.Repeat([]int{line}, events)
+}
+
+// acquireVia is small enough to be inlined into its caller, so the line it
+// reports from is inside a frame that exists only in the line tables.
+func acquireVia(l *Lane) int {
+	l.Acquire("s")
+	return here() - 1
+}
+
+// deep reports from n frames down, after the stack has grown (and been
+// copied, frame pointers and all) on the way.
+func deep(l *Lane, n int) int {
+	if n == 0 {
+		l.Wake()
+		return here() - 1
+	}
+	var pad [64]byte
+	line := deep(l, n-1)
+	return line + int(pad[n%64])
+}
+
+// TestEventLines: every way of reporting stamps the line of the scenario's
+// call, found by walking frame pointers, as runtime.Caller sees it: from a
+// plain call, from a call inlined into its caller, from a closure on its own
+// goroutine, and from deep in a grown stack.
+func TestEventLines(t *testing.T) {
+	var got []Event
+	r := NewRecorder(func(e Event) { got = append(got, e) }, 0)
+	var l *Lane
+	want := at(1, func() { l = r.Lane("a", "f") })
+	want = append(want, at(1, func() { l.Wait("s") })...)
+	want = append(want, acquireVia(l))
+	want = append(want, at(1, func() { l.Release("s") })...)
+	want = append(want, at(1, func() { l.Set("e") })...)
+	want = append(want, at(1, func() { l.Put(1) })...)
+	want = append(want, at(1, func() { l.Get(0) })...)
+	want = append(want, at(1, func() { l.Deadline(1) })...)
+	want = append(want, at(1, func() { l.Timeout() })...)
+	want = append(want, at(1, func() { l.Blocked(1) })...)
+	want = append(want, at(1, func() { l.Log("x %d", 1) })...)
+	want = append(want, at(2, func() { _ = l.Sleep(context.Background(), 0) })...)
+	want = append(want, at(1, func() { l.Fail(errors.New("x")) })...)
+	want = append(want, at(1, func() { l.Cancelled() })...)
+	want = append(want, at(1, func() { l.DoneWith("r") })...)
+	want = append(want, at(2, func() { l.End(context.DeadlineExceeded) })...)
+	done := make(chan []int)
+	go func() { done <- at(1, func() { l.Done() }) }()
+	want = append(want, <-done...)
+	want = append(want, deep(l, 2000))
+	if len(got) != len(want) {
+		t.Fatalf("%d events for %d calls: %v", len(got), len(want), got)
+	}
+	for i, e := range got {
+		if e.Line != want[i] {
+			t.Errorf("event %d (%s) has line %d; want %d", i, e.Kind, e.Line, want[i])
+		}
+	}
+}
+
+// BenchmarkCallerPC is what finding the caller costs, against the
+// runtime.Callers it replaces.
+func BenchmarkCallerPC(b *testing.B) {
+	b.Run("framepointers", func(b *testing.B) {
+		for b.Loop() {
+			if callerPC(0) == 0 {
+				b.Fatal("no caller")
+			}
+		}
+	})
+	b.Run("runtime.Callers", func(b *testing.B) {
+		var pc [1]uintptr
+		for b.Loop() {
+			if runtime.Callers(2, pc[:]) != 1 {
+				b.Fatal("no caller")
+			}
+		}
+	})
+}
