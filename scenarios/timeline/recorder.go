@@ -20,11 +20,16 @@ type Recorder struct {
 	mu    sync.Mutex
 	start time.Time
 	sink  func(Event)
-	lanes map[string]int  // lane name -> how many lanes asked for it
-	last  time.Duration   // the latest event's time
+	last  time.Duration // the latest event's time
 	max   int
 	count int
 	full  bool
+
+	// Naming lanes has a lock of its own, so that reports need not wait
+	// while a lane is named.
+	names sync.Mutex
+	lanes map[string]int // lane name -> how many lanes asked for it
+	spare []Lane         // lanes are allocated a few dozen at a time
 }
 
 // ErrTooManyEvents is reported once a recorder has passed its event cap.
@@ -129,14 +134,29 @@ func sourceLine(pc uintptr) int {
 func (r *Recorder) Lane(name, fn string) *Lane {
 	line := lineOf(callerPC(0))
 	at := time.Since(r.start)
+	l := r.newLane(name)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.lanes[name]++
-	if n := r.lanes[name]; n > 1 {
+	r.emitLocked(Event{Lane: l.name, Kind: Spawn, Label: fn}, line, at)
+	return l
+}
+
+// newLane names a new lane, numbering a name already used.
+func (r *Recorder) newLane(name string) *Lane {
+	r.names.Lock()
+	defer r.names.Unlock()
+	n := r.lanes[name] + 1
+	r.lanes[name] = n
+	if n > 1 {
 		name += " #" + strconv.Itoa(n)
 	}
-	r.emitLocked(Event{Lane: name, Kind: Spawn, Label: fn}, line, at)
-	return &Lane{r: r, name: name}
+	if len(r.spare) == 0 {
+		r.spare = make([]Lane, 64)
+	}
+	l := &r.spare[0]
+	r.spare = r.spare[1:]
+	*l = Lane{r: r, name: name}
+	return l
 }
 
 // Lane is one goroutine's row on the timeline.

@@ -3,6 +3,8 @@ package timeline
 import (
 	"context"
 	"errors"
+	"maps"
+	"strconv"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -68,5 +70,31 @@ func TestRecorderCap(t *testing.T) {
 	}
 	if n != 3 || !r.Full() {
 		t.Errorf("recorded %d events, full %v; want 3 and full", n, r.Full())
+	}
+}
+
+// TestLaneNamesUnderRace: lanes named at once from many goroutines each get
+// a name of their own, and their spawns all reach the sink.
+func TestLaneNamesUnderRace(t *testing.T) {
+	const n = 50
+	var mu sync.Mutex
+	spawned := map[string]bool{}
+	r := NewRecorder(func(e Event) { mu.Lock(); spawned[e.Lane] = true; mu.Unlock() }, 0)
+	names := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { names[i] = r.Lane("x", "f").Name() })
+	}
+	wg.Wait()
+	want := map[string]bool{"x": true}
+	for i := 2; i <= n; i++ {
+		want["x #"+strconv.Itoa(i)] = true
+	}
+	got := map[string]bool{}
+	for _, name := range names {
+		got[name] = true
+	}
+	if !maps.Equal(got, want) || !maps.Equal(spawned, want) {
+		t.Errorf("lanes named %v, spawned %v; want x, x #2 ... x #%d once each", names, spawned, n)
 	}
 }
