@@ -62,6 +62,16 @@ type Runner struct {
 	// worker keeps this process's priority: it costs a fraction of an
 	// interpreter, and its timing is half of what a run shows.
 	PythonNice int
+	// GoStarts and PythonStarts, when set, space out process start-ups:
+	// a run's Go worker or Python interpreter holds a place in its
+	// runtime's channel from just before it starts until its first event
+	// (or its end), so at most cap(ch) of each are starting at once.
+	// Starting costs CPU (a few milliseconds for a Go worker, most of it
+	// the kernel's; about a tenth of a second for CPython). A crowd of runs
+	// arriving together would otherwise start hundreds at once, and every
+	// run already going, the server's frames included, would wait behind
+	// them for the CPU. A run waits for its place within its deadline.
+	GoStarts, PythonStarts chan struct{}
 }
 
 // Defaults for a run's limits.
@@ -95,8 +105,18 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 		if s.PythonSet != nil {
 			prog.Set = s.PythonSet(v)
 		}
-		err := r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: deadline, MaxEvents: maxEvents, Nice: r.PythonNice},
-			func(e timeline.Event) { sink.Event(Python, e) })
+		started, err := r.WaitToStart(ctx, Python)
+		if err != nil {
+			sink.End(Python, err)
+			return
+		}
+		defer started()
+		left := deadline
+		if dl, ok := ctx.Deadline(); ok {
+			left = max(time.Until(dl), time.Millisecond)
+		}
+		err = r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: left, MaxEvents: maxEvents, Nice: r.PythonNice},
+			func(e timeline.Event) { started(); sink.Event(Python, e) })
 		sink.End(Python, err)
 	})
 	wg.Go(func() {
@@ -108,6 +128,30 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 	})
 	wg.Wait()
 	return ctx.Err()
+}
+
+// WaitToStart waits, unless ctx ends first, for a place to start a process
+// for runtime rt (see GoStarts and PythonStarts), and returns the function
+// that gives it back: call it at the process's first event and again when
+// the process has ended; calls after the first do nothing. With no limit
+// set for rt it returns at once.
+func (r *Runner) WaitToStart(ctx context.Context, rt Runtime) (started func(), err error) {
+	places, name := r.GoStarts, "Go"
+	if rt == Python {
+		places, name = r.PythonStarts, "Python"
+	}
+	if places == nil {
+		return func() {}, nil
+	}
+	select {
+	case places <- struct{}{}:
+		return sync.OnceFunc(func() { <-places }), nil
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("the %s run was still waiting to start at its deadline, with the server busy starting others: %w", name, ctx.Err())
+		}
+		return nil, fmt.Errorf("the %s run was cancelled before it started: %w", name, ctx.Err())
+	}
 }
 
 // runGo runs the Go side of s in this process.

@@ -166,6 +166,11 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 	if dl, ok := ctx.Deadline(); ok {
 		left = max(time.Until(dl), time.Millisecond)
 	}
+	started, err := r.WaitToStart(ctx, Go)
+	if err != nil {
+		return err
+	}
+	defer started()
 	args := append(slices.Clone(r.GoWorker[1:]), workerArgs(s, v, maxEvents, left)...)
 	cmd := exec.Command(r.GoWorker[0], args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -217,6 +222,7 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 	sc.Buffer(make([]byte, 0, 4<<10), workerMaxLine)
 	n := 0
 	for sc.Scan() {
+		started()
 		if stopErr != nil {
 			continue // let it finish dying
 		}

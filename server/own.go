@@ -55,8 +55,13 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 		var tl timeline.Timeline
 		ctx, cancel := context.WithTimeout(c.Request().Context(), ownCodeDeadline+5*time.Second)
 		defer cancel()
-		runErr := s.cfg.Python.Run(ctx, pyrun.Program{Name: "your_program.py", Source: []byte(code)},
-			pyrun.Options{Deadline: ownCodeDeadline}, func(e timeline.Event) { tl.Add(e) })
+		started, runErr := s.runner.WaitToStart(ctx, scenarios.Python)
+		if runErr == nil {
+			runErr = s.cfg.Python.Run(ctx, pyrun.Program{Name: "your_program.py", Source: []byte(code)},
+				pyrun.Options{Deadline: ownCodeDeadline, Nice: s.cfg.PythonNice},
+				func(e timeline.Event) { started(); tl.Add(e) })
+			started()
+		}
 		status, errText := "finished", ""
 		if runErr != nil {
 			status, errText = "failed", runErr.Error()

@@ -53,6 +53,11 @@ type Config struct {
 	// interpreter, so that runs crowding the machine slow each other down
 	// rather than the server; 0 leaves them at the server's.
 	PythonNice int
+	// MaxStarting is how many processes of each runtime (Go workers,
+	// Python interpreters) may be starting at once; more runs arriving
+	// together wait their turn to start (default: half the cores, at least
+	// one). See scenarios.Runner.GoStarts.
+	MaxStarting int
 	// FrameEvery is how often a live run sends a frame (default 100 ms);
 	// PingEvery, how often a socket waiting in line is pinged (default 15 s).
 	FrameEvery time.Duration
@@ -160,9 +165,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("code stylesheet: %w", err)
 	}
 	s.codeCSS = []byte(css)
+	starting := cfg.MaxStarting
+	if starting <= 0 {
+		starting = max(1, runtime.NumCPU()/2)
+	}
 	s.runner = &scenarios.Runner{Python: cfg.Python, NoPython: cfg.NoPython,
 		Deadline: cfg.RunDeadline, MaxEvents: cfg.RunMaxEvents,
-		GoWorker: cfg.GoWorker, LiveWorkers: &s.count.goWorkers, PythonNice: cfg.PythonNice}
+		GoWorker: cfg.GoWorker, LiveWorkers: &s.count.goWorkers, PythonNice: cfg.PythonNice,
+		GoStarts: make(chan struct{}, starting), PythonStarts: make(chan struct{}, starting)}
 	if s.cfg.RequestsPerSecond <= 0 {
 		s.cfg.RequestsPerSecond = 20
 	}

@@ -116,6 +116,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dev := fs.Bool("dev", false, "read lessons from ./lessons/content on every request, so edits show on refresh")
 	python := fs.String("python", os.Getenv("ASYNCPLAY_PYTHON"), "python3 to run the Python side (env ASYNCPLAY_PYTHON; default python3 on PATH)")
 	slots := fs.Int("max-runs", envInt("ASYNCPLAY_MAX_RUNS", 0), "runs at once in all, each with one Python process; past it visitors wait in line (env ASYNCPLAY_MAX_RUNS; default: CPU cores, at least 2)")
+	starting := fs.Int("max-starting", envInt("ASYNCPLAY_MAX_STARTING", 0), "processes of each runtime (Go workers, Python interpreters) starting at once; runs arriving together start in turn, so their start-ups do not take the CPU from runs already going (env ASYNCPLAY_MAX_STARTING; default: half the CPU cores, at least 1)")
 	nice := fs.Int("python-nice", envInt("ASYNCPLAY_PYTHON_NICE", 10), "niceness (0-19) of each run's Python process, so a crowd of runs cannot starve the server that sends everyone's frames; 0 keeps it at the server's (env ASYNCPLAY_PYTHON_NICE)")
 	perIP := fs.Int("max-runs-per-client", envInt("ASYNCPLAY_MAX_RUNS_PER_CLIENT", 2), "runs at once from one address (env ASYNCPLAY_MAX_RUNS_PER_CLIENT)")
 	sockets := fs.Int("max-sockets-per-client", envInt("ASYNCPLAY_MAX_SOCKETS_PER_CLIENT", 8), "run WebSockets open at once from one address (env ASYNCPLAY_MAX_SOCKETS_PER_CLIENT)")
@@ -148,8 +149,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *nice < 0 || *nice > 19 {
 		return fmt.Errorf("--python-nice %d: want 0 (the server's priority) to 19 (the lowest)", *nice)
 	}
+	if *starting < 0 {
+		return fmt.Errorf("--max-starting %d: want 1 or more, or 0 for the default (half the CPU cores)", *starting)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := server.Config{PythonNice: *nice, Logger: log, Lessons: lessons.Embedded(), Static: static.FS(),
+	cfg := server.Config{PythonNice: *nice, MaxStarting: *starting, Logger: log, Lessons: lessons.Embedded(), Static: static.FS(),
 		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep, EmbedOrigins: origins, AllowOwnCode: *ownCode,
 		SocketsPerIP: *sockets, RequestsPerSecond: *rate, RequestBurst: int(math.Ceil(*rate * 5))}
 	if blob := os.Getenv("ASYNCPLAY_BENCH_BLOB"); blob != "" {

@@ -212,3 +212,11 @@ func TestPythonNiceRange(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxStartingRange: a negative --max-starting is refused, naming the flag.
+func TestMaxStartingRange(t *testing.T) {
+	err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--max-starting", "-1"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--max-starting -1") {
+		t.Errorf("--max-starting -1: %v; want an error naming the flag", err)
+	}
+}

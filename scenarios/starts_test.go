@@ -1,0 +1,137 @@
+package scenarios
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
+	"github.com/asyncplay/asyncplay/scenarios/timeline"
+)
+
+// TestGoStartsTakeTurns: with room for one Go worker starting at a time,
+// three runs arriving together start their workers one after another, each
+// once the one before has written its first event. The stand-in worker
+// takes 300 ms to write it, then runs on for 1.5 s: without the limit all
+// three would write theirs at about the same moment, and with a place held
+// to the worker's end they would come 1.8 s apart.
+func TestGoStartsTakeTurns(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("SKIP: needs /bin/sh")
+	}
+	ev, err := json.Marshal(timeline.Event{Lane: "main", Kind: timeline.Spawn, Label: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := "sleep 0.3; echo '" + string(ev) + "'; sleep 1.5"
+	r := &Runner{GoWorker: []string{"/bin/sh", "-c", script, "sh"}, NoPython: errors.New("no"), GoStarts: make(chan struct{}, 1)}
+	var mu sync.Mutex
+	var firsts []time.Time
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			var once sync.Once
+			_, err := runGoSide(t, context.Background(), r, Default().Get("semaphore"), nil, func(timeline.Event) {
+				once.Do(func() { mu.Lock(); firsts = append(firsts, time.Now()); mu.Unlock() })
+			})
+			if err != nil {
+				t.Errorf("Go side ended with %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(firsts) != 3 {
+		t.Fatalf("%d runs wrote a first event; want 3", len(firsts))
+	}
+	slices.SortFunc(firsts, func(a, b time.Time) int { return a.Compare(b) })
+	for i := 1; i < 3; i++ {
+		if gap := firsts[i].Sub(firsts[i-1]); gap < 250*time.Millisecond || gap > 1200*time.Millisecond {
+			t.Errorf("first events %v apart; want a worker's start-up (300 ms) between them, and not its whole run", gap)
+		}
+	}
+	if len(r.GoStarts) != 0 {
+		t.Errorf("%d places still taken after every run ended", len(r.GoStarts))
+	}
+}
+
+// TestWaitingToStartEndsAtTheDeadline: a run whose turn to start does not
+// come before its deadline ends each side with an error that says so, and
+// starts no process; one cancelled while it waits says it was cancelled.
+func TestWaitingToStartEndsAtTheDeadline(t *testing.T) {
+	goStarts, pyStarts := make(chan struct{}, 1), make(chan struct{}, 1)
+	goStarts <- struct{}{} // both places taken by runs that never start
+	pyStarts <- struct{}{}
+	r := &Runner{
+		// Neither exists: a start that got past the wait would fail saying so.
+		GoWorker: []string{"/nonexistent/asyncplay", WorkerCommand},
+		Python:   &pyrun.Python{Path: "/nonexistent/python3", Version: "3.13.0"},
+		Deadline: 150 * time.Millisecond, GoStarts: goStarts, PythonStarts: pyStarts,
+	}
+	s := Default().Get("semaphore")
+	v, _ := s.Parse(nil)
+	sink := &endSink{}
+	start := time.Now()
+	r.Run(context.Background(), s, v, sink)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("Run took %v; want it to end at the 150 ms deadline", took)
+	}
+	for _, rt := range []Runtime{Go, Python} {
+		err := sink.ends[rt]
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "still waiting to start at its deadline") {
+			t.Errorf("%s side ended with %v; want it still waiting to start at its deadline", rt, err)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan error, 1)
+	go func() {
+		_, err := r.WaitToStart(ctx, Python)
+		started <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-started:
+		t.Fatalf("WaitToStart returned %v with no place free", err)
+	default:
+	}
+	cancel()
+	if err := <-started; !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "Python run was cancelled before it started") {
+		t.Errorf("WaitToStart after cancel = %v; want the Python run cancelled before it started", err)
+	}
+
+	// A place given back lets the next start; giving it back twice frees
+	// no second place.
+	<-goStarts
+	done, err := r.WaitToStart(context.Background(), Go)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done()
+	done()
+	if len(goStarts) != 0 {
+		t.Errorf("%d Go places taken after the only one was given back", len(goStarts))
+	}
+}
+
+// endSink keeps how each side ended.
+type endSink struct {
+	mu   sync.Mutex
+	ends map[Runtime]error
+}
+
+func (s *endSink) Event(Runtime, timeline.Event) {}
+
+func (s *endSink) End(rt Runtime, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ends == nil {
+		s.ends = map[Runtime]error{}
+	}
+	s.ends[rt] = err
+}
