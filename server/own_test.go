@@ -44,6 +44,12 @@ func TestOwnCode(t *testing.T) {
 	if !strings.Contains(bad.Body.String(), "SyntaxError") {
 		t.Errorf("invalid Python: want its SyntaxError shown:\n%.600s", bad.Body.String())
 	}
+	// A visitor's program runs at --python-nice, as scenario runs do.
+	s.cfg.PythonNice = 7
+	niced := ownPost(t, s, host, "http://"+host, "import asyncio, os\nasync def main():\n    await asyncio.sleep(0.2)\n    print('nice', os.nice(0))\nasyncio.run(main())\n")
+	if !strings.Contains(niced.Body.String(), "nice 7") {
+		t.Errorf("own program at --python-nice 7: want it to print nice 7:\n%.600s", niced.Body.String())
+	}
 	if empty := ownPost(t, s, host, "http://"+host, "  "); !strings.Contains(empty.Body.String(), "Type or paste a program first.") {
 		t.Error("an empty program is not refused with a message")
 	}
