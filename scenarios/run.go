@@ -72,6 +72,9 @@ type Runner struct {
 	// run already going, the server's frames included, would wait behind
 	// them for the CPU. A run waits for its place within its deadline.
 	GoStarts, PythonStarts chan struct{}
+	// WaitingToStart, when set, counts the processes waiting for their
+	// turn to start now.
+	WaitingToStart *atomic.Int64
 }
 
 // Defaults for a run's limits.
@@ -142,6 +145,15 @@ func (r *Runner) WaitToStart(ctx context.Context, rt Runtime) (started func(), e
 	}
 	if places == nil {
 		return func() {}, nil
+	}
+	select {
+	case places <- struct{}{}: // a place free: no wait to count
+		return sync.OnceFunc(func() { <-places }), nil
+	default:
+	}
+	if r.WaitingToStart != nil {
+		r.WaitingToStart.Add(1)
+		defer r.WaitingToStart.Add(-1)
 	}
 	select {
 	case places <- struct{}{}:

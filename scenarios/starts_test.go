@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,6 +73,7 @@ func TestWaitingToStartEndsAtTheDeadline(t *testing.T) {
 		GoWorker: []string{"/nonexistent/asyncplay", WorkerCommand},
 		Python:   &pyrun.Python{Path: "/nonexistent/python3", Version: "3.13.0"},
 		Deadline: 150 * time.Millisecond, GoStarts: goStarts, PythonStarts: pyStarts,
+		WaitingToStart: new(atomic.Int64),
 	}
 	s := Default().Get("semaphore")
 	v, _ := s.Parse(nil)
@@ -100,11 +102,17 @@ func TestWaitingToStartEndsAtTheDeadline(t *testing.T) {
 		t.Fatalf("WaitToStart returned %v with no place free", err)
 	default:
 	}
+	if n := r.WaitingToStart.Load(); n != 1 {
+		t.Errorf("%d processes counted waiting to start; want 1", n)
+	}
 	cancel()
 	if err := <-started; !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "Python run was cancelled before it started") {
 		t.Errorf("WaitToStart after cancel = %v; want the Python run cancelled before it started", err)
 	}
 
+	if n := r.WaitingToStart.Load(); n != 0 {
+		t.Errorf("%d processes counted waiting to start after the wait ended; want 0", n)
+	}
 	// A place given back lets the next start; giving it back twice frees
 	// no second place.
 	<-goStarts

@@ -154,3 +154,49 @@ func TestRunSocketGoWorker(t *testing.T) {
 	}
 	waitNoChildren(t)
 }
+
+// TestRunWaitsItsTurnToStart: with the one place to start a Go worker taken,
+// a run's Go side waits, /metrics counts it waiting, and once the place is
+// free the run starts, goes live and finishes.
+func TestRunWaitsItsTurnToStart(t *testing.T) {
+	s := newWorkerServer(t, scenarios.WorkerCommand)
+	if cap(s.runner.GoStarts) < 1 {
+		t.Fatalf("the server starts Go workers with no limit (cap %d)", cap(s.runner.GoStarts))
+	}
+	for range cap(s.runner.GoStarts) { // every place taken by starts that never finish
+		s.runner.GoStarts <- struct{}{}
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	c := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=2&limit=1&delays=0.2,0.2")
+	defer c.CloseNow()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, body := getStatus(t, ts.URL+"/metrics")
+		if strings.Contains(body, "\nasyncplay_processes_waiting_to_start 1\n") {
+			if !strings.Contains(body, "\nasyncplay_go_workers 0\n") {
+				t.Errorf("a worker runs while its run waits to start:\n%s", body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics never counted the run waiting to start:\n%s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for range cap(s.runner.GoStarts) {
+		<-s.runner.GoStarts
+	}
+	frames, status := readAll(t, c, 10*time.Second)
+	if status != websocket.StatusNormalClosure || len(frames) == 0 {
+		t.Fatalf("closed with %v after %d frames", status, len(frames))
+	}
+	last := frames[len(frames)-1]
+	if g := section(last, "go"); !strings.Contains(g, `data-status="finished"`) || strings.Count(g, `<g class="lane"`) < 3 {
+		t.Errorf("the run did not finish its Go side once its turn came:\n%.800s", g)
+	}
+	if _, body := getStatus(t, ts.URL+"/metrics"); !strings.Contains(body, "\nasyncplay_processes_waiting_to_start 0\n") || !strings.Contains(body, "\nasyncplay_processes_starting 0\n") {
+		t.Errorf("metrics after the run still count processes starting or waiting:\n%s", body)
+	}
+	waitNoChildren(t)
+}

@@ -172,7 +172,8 @@ func New(cfg Config) (*Server, error) {
 	s.runner = &scenarios.Runner{Python: cfg.Python, NoPython: cfg.NoPython,
 		Deadline: cfg.RunDeadline, MaxEvents: cfg.RunMaxEvents,
 		GoWorker: cfg.GoWorker, LiveWorkers: &s.count.goWorkers, PythonNice: cfg.PythonNice,
-		GoStarts: make(chan struct{}, starting), PythonStarts: make(chan struct{}, starting)}
+		GoStarts: make(chan struct{}, starting), PythonStarts: make(chan struct{}, starting),
+		WaitingToStart: &s.count.waitingToStart}
 	if s.cfg.RequestsPerSecond <= 0 {
 		s.cfg.RequestsPerSecond = 20
 	}
