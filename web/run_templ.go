@@ -914,9 +914,9 @@ func side(f RunFrame, s SideView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var57 string
-		templ_7745c5c3_Var57, templ_7745c5c3_Err = templ.JoinStringErrs(statusText(f.Lang, s.Status))
+		templ_7745c5c3_Var57, templ_7745c5c3_Err = templ.JoinStringErrs(statusText(f.Lang, s.Status, s.View.Events))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/run.templ`, Line: 119, Col: 68}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/run.templ`, Line: 119, Col: 83}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var57))
 		if templ_7745c5c3_Err != nil {
@@ -2837,7 +2837,10 @@ func boolAttr(b bool) string {
 	return "false"
 }
 
-func statusText(lang, status string) string {
+// statusText is a side's status as shown. A side still running with no
+// event yet is starting: its process is waiting its turn to start, or
+// starting up (CPython takes a tenth of a second).
+func statusText(lang, status string, events int) string {
 	switch status {
 	case "finished":
 		return T(lang, "run.finished")
@@ -2845,6 +2848,11 @@ func statusText(lang, status string) string {
 		return T(lang, "run.failed")
 	case "unavailable":
 		return ""
+	case "running":
+		if events == 0 {
+			return T(lang, "run.starting")
+		}
+		return T(lang, "run.running")
 	default:
 		return T(lang, "run.running")
 	}
@@ -2895,7 +2903,7 @@ func Queued(lang string, position int) templ.Component {
 		var templ_7745c5c3_Var182 string
 		templ_7745c5c3_Var182, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(position))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/run.templ`, Line: 370, Col: 77}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/run.templ`, Line: 378, Col: 77}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var182))
 		if templ_7745c5c3_Err != nil {
@@ -2908,7 +2916,7 @@ func Queued(lang string, position int) templ.Component {
 		var templ_7745c5c3_Var183 string
 		templ_7745c5c3_Var183, templ_7745c5c3_Err = templ.JoinStringErrs(T(lang, "run.queued", position))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/run.templ`, Line: 371, Col: 71}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/run.templ`, Line: 379, Col: 71}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var183))
 		if templ_7745c5c3_Err != nil {

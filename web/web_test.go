@@ -193,3 +193,27 @@ func TestLeanFrame(t *testing.T) {
 		t.Errorf("lean frame %d bytes, full %d; want it smaller", len(lean), len(full))
 	}
 }
+
+var sideStatus = regexp.MustCompile(`<span class="status running">([^<]*)<`)
+
+// TestSideStartingUntilItsFirstEvent: a running side with no event yet says
+// it is starting (its process waits its turn or boots); with one, running.
+func TestSideStartingUntilItsFirstEvent(t *testing.T) {
+	var tl timeline.Timeline
+	tl.Add(timeline.Event{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"})
+	for _, l := range Locales {
+		f := RunFrame{Lang: l.Code, Now: time.Second, Scale: Scale(time.Second), Sides: []SideView{
+			{Runtime: "python", Name: "CPython", Status: "running", View: (&timeline.Timeline{}).At(time.Second)},
+			{Runtime: "go", Name: "Go", Status: "running", View: tl.At(time.Second)},
+		}}
+		var buf bytes.Buffer
+		if err := Frame(f).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		got := sideStatus.FindAllStringSubmatch(buf.String(), -1)
+		want := []string{T(l.Code, "run.starting"), T(l.Code, "run.running")}
+		if len(got) != 2 || got[0][1] != want[0] || got[1][1] != want[1] {
+			t.Errorf("%s: the sides' statuses are %q; want %q (Python, no event yet) and %q (Go)", l.Code, got, want[0], want[1])
+		}
+	}
+}
