@@ -65,17 +65,26 @@ type Runner struct {
 	// GoStarts and PythonStarts, when set, space out process start-ups:
 	// a run's Go worker or Python interpreter holds a place in its
 	// runtime's channel from just before it starts until its first event
-	// (or its end), so at most cap(ch) of each are starting at once.
+	// (or its end, or for a second at most), so at most cap(ch) of each
+	// are starting at once.
 	// Starting costs CPU (a few milliseconds for a Go worker, most of it
 	// the kernel's; about a tenth of a second for CPython). A crowd of runs
 	// arriving together would otherwise start hundreds at once, and every
 	// run already going, the server's frames included, would wait behind
 	// them for the CPU. A run waits for its place within its deadline.
 	GoStarts, PythonStarts chan struct{}
+	// StartHold is the longest a process keeps its place (default
+	// DefaultStartHold).
+	StartHold time.Duration
 	// WaitingToStart, when set, counts the processes waiting for their
 	// turn to start now.
 	WaitingToStart *atomic.Int64
 }
+
+// DefaultStartHold is the longest a starting process keeps its place in
+// Runner.GoStarts or PythonStarts: a Go worker reaches its first event in
+// about 10 ms, CPython in about 110 ms.
+const DefaultStartHold = time.Second
 
 // Defaults for a run's limits.
 const (
@@ -114,11 +123,7 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 			return
 		}
 		defer started()
-		left := deadline
-		if dl, ok := ctx.Deadline(); ok {
-			left = max(time.Until(dl), time.Millisecond)
-		}
-		err = r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: left, MaxEvents: maxEvents, Nice: r.PythonNice},
+		err = r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: timeLeft(ctx, deadline), MaxEvents: maxEvents, Nice: r.PythonNice},
 			func(e timeline.Event) { started(); sink.Event(Python, e) })
 		sink.End(Python, err)
 	})
@@ -131,6 +136,23 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 	})
 	wg.Wait()
 	return ctx.Err()
+}
+
+// timeLeft is the time until ctx's deadline (def if it has none), for a
+// process that keeps the deadline itself and names it when it passes: past a
+// second it is cut to whole seconds, so that a run that waited its turn to
+// start is stopped a moment early and says "took longer than 58s", not
+// "58.2136s".
+func timeLeft(ctx context.Context, def time.Duration) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return def
+	}
+	left := time.Until(dl)
+	if left > time.Second {
+		return left.Truncate(time.Second)
+	}
+	return max(left.Round(time.Millisecond), time.Millisecond)
 }
 
 // WaitToStart waits, unless ctx ends first, for a place to start a process
@@ -146,9 +168,17 @@ func (r *Runner) WaitToStart(ctx context.Context, rt Runtime) (started func(), e
 	if places == nil {
 		return func() {}, nil
 	}
+	take := func() func() {
+		// A process that is slow to its first event (a program that
+		// computes before it awaits anything) gives its place up anyway
+		// after StartHold, so it cannot hold up every start behind it.
+		give := sync.OnceFunc(func() { <-places })
+		t := time.AfterFunc(cmp(r.StartHold, DefaultStartHold), give)
+		return func() { t.Stop(); give() }
+	}
 	select {
 	case places <- struct{}{}: // a place free: no wait to count
-		return sync.OnceFunc(func() { <-places }), nil
+		return take(), nil
 	default:
 	}
 	if r.WaitingToStart != nil {
@@ -157,7 +187,7 @@ func (r *Runner) WaitToStart(ctx context.Context, rt Runtime) (started func(), e
 	}
 	select {
 	case places <- struct{}{}:
-		return sync.OnceFunc(func() { <-places }), nil
+		return take(), nil
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("the %s run was still waiting to start at its deadline, with the server busy starting others: %w", name, ctx.Err())

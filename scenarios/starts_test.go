@@ -61,6 +61,44 @@ func TestGoStartsTakeTurns(t *testing.T) {
 	}
 }
 
+// TestSlowStartGivesUpItsPlace: a process slow to its first event keeps its
+// place for StartHold at most, so the next run starts then, not when the
+// slow one gets going.
+func TestSlowStartGivesUpItsPlace(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("SKIP: needs /bin/sh")
+	}
+	ev, err := json.Marshal(timeline.Event{Lane: "main", Kind: timeline.Spawn, Label: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := "sleep 0.8; echo '" + string(ev) + "'"
+	r := &Runner{GoWorker: []string{"/bin/sh", "-c", script, "sh"}, NoPython: errors.New("no"),
+		GoStarts: make(chan struct{}, 1), StartHold: 200 * time.Millisecond}
+	var mu sync.Mutex
+	var firsts []time.Time
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			var once sync.Once
+			if _, err := runGoSide(t, context.Background(), r, Default().Get("semaphore"), nil, func(timeline.Event) {
+				once.Do(func() { mu.Lock(); firsts = append(firsts, time.Now()); mu.Unlock() })
+			}); err != nil {
+				t.Errorf("Go side ended with %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(firsts) != 2 {
+		t.Fatalf("%d runs wrote a first event; want 2", len(firsts))
+	}
+	// Held to the first event, the second would start 0.8 s after the
+	// first and write 0.8 s after it; given up after 0.2 s, 0.2 s after.
+	if gap := firsts[1].Sub(firsts[0]).Abs(); gap > 550*time.Millisecond {
+		t.Errorf("first events %v apart; want the second run started after the 200 ms hold, not after the first's start-up", gap)
+	}
+}
+
 // TestWaitingToStartEndsAtTheDeadline: a run whose turn to start does not
 // come before its deadline ends each side with an error that says so, and
 // starts no process; one cancelled while it waits says it was cancelled.

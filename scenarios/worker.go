@@ -162,15 +162,12 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 	if ctx.Err() != nil {
 		return goStopped(ctx, deadline)
 	}
-	var left time.Duration // until the deadline, which the worker keeps too
-	if dl, ok := ctx.Deadline(); ok {
-		left = max(time.Until(dl), time.Millisecond)
-	}
 	started, err := r.WaitToStart(ctx, Go)
 	if err != nil {
 		return err
 	}
 	defer started()
+	left := timeLeft(ctx, 0) // until the deadline, which the worker keeps too
 	args := append(slices.Clone(r.GoWorker[1:]), workerArgs(s, v, maxEvents, left)...)
 	cmd := exec.Command(r.GoWorker[0], args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

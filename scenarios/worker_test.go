@@ -252,6 +252,32 @@ func TestWorkerDeadlineEndsLanes(t *testing.T) {
 	}
 }
 
+// TestWorkerDeadlineAfterWaitingToStart: a worker that waited its turn to
+// start keeps what is left of the run's deadline, not the whole of it, so
+// its lanes still end timed out and cancelled at the run's deadline. The
+// wait (1.6 s) is longer than the grace a worker gets past the deadline.
+func TestWorkerDeadlineAfterWaitingToStart(t *testing.T) {
+	r := workerRunner(t)
+	r.Deadline = 2500 * time.Millisecond
+	r.GoStarts = make(chan struct{}, 1)
+	r.GoStarts <- struct{}{}
+	time.AfterFunc(1600*time.Millisecond, func() { <-r.GoStarts })
+	q := url.Values{"downloads": {"3"}, "limit": {"1"}, "delays": {"5,5,5"}}
+	events, err := runGoSide(t, context.Background(), r, Default().Get("semaphore"), q, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "took longer than 2.5s") {
+		t.Errorf("Go side ended with %v; want the deadline, said plainly", err)
+	}
+	ended := map[timeline.Kind]int{}
+	for _, e := range events {
+		if e.Kind == timeline.Timeout || e.Kind == timeline.Cancelled {
+			ended[e.Kind]++
+		}
+	}
+	if ended[timeline.Timeout] == 0 || ended[timeline.Cancelled] == 0 {
+		t.Errorf("lanes ended at the deadline: %v; want timeouts and cancellations", ended)
+	}
+}
+
 func TestWorkerCancelledMidRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
