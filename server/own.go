@@ -53,14 +53,18 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 	}
 	if v.Problem == "" {
 		var tl timeline.Timeline
-		ctx, cancel := context.WithTimeout(c.Request().Context(), ownCodeDeadline+5*time.Second)
-		defer cancel()
-		started, runErr := s.runner.WaitToStart(ctx, scenarios.Python)
+		// The wait for a turn to start has a deadline of its own, so a
+		// program that waited still gets its whole ownCodeDeadline.
+		waitCtx, cancelWait := context.WithTimeout(c.Request().Context(), ownCodeDeadline)
+		started, runErr := s.runner.WaitToStart(waitCtx, scenarios.Python)
+		cancelWait()
 		if runErr == nil {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), ownCodeDeadline+5*time.Second)
 			runErr = s.cfg.Python.Run(ctx, pyrun.Program{Name: "your_program.py", Source: []byte(code)},
 				pyrun.Options{Deadline: ownCodeDeadline, Nice: s.cfg.PythonNice},
 				func(e timeline.Event) { started(); tl.Add(e) })
 			started()
+			cancel()
 		}
 		status, errText := "finished", ""
 		if runErr != nil {

@@ -47,7 +47,7 @@ func deep(l *Lane, n int) int {
 // TestEventLines: every way of reporting stamps the line of the scenario's
 // call, found by walking frame pointers, as runtime.Caller sees it: from a
 // plain call, from a call inlined into its caller, from a closure on its own
-// goroutine, and from deep in a grown stack.
+// goroutine, through a method value, and from deep in a grown stack.
 func TestEventLines(t *testing.T) {
 	var got []Event
 	r := NewRecorder(func(e Event) { got = append(got, e) }, 0)
@@ -68,6 +68,9 @@ func TestEventLines(t *testing.T) {
 	want = append(want, at(1, func() { l.Cancelled() })...)
 	want = append(want, at(1, func() { l.DoneWith("r") })...)
 	want = append(want, at(2, func() { l.End(context.DeadlineExceeded) })...)
+	wait, newLane := l.Wait, r.Lane // method values: calls through generated wrappers
+	want = append(want, at(1, func() { wait("s") })...)
+	want = append(want, at(1, func() { newLane("b", "g") })...)
 	done := make(chan []int)
 	go func() { done <- at(1, func() { l.Done() }) }()
 	want = append(want, <-done...)

@@ -73,22 +73,32 @@ func TestRecorderCap(t *testing.T) {
 	}
 }
 
+// laneName is the name the nth lane asking for "x" gets.
+func laneName(n int) string {
+	if n == 1 {
+		return "x"
+	}
+	return "x #" + strconv.Itoa(n)
+}
+
 // TestLaneNamesUnderRace: lanes named at once from many goroutines each get
-// a name of their own, and their spawns all reach the sink.
+// a name of their own, and their spawns reach the sink in the order the
+// names were numbered.
 func TestLaneNamesUnderRace(t *testing.T) {
 	const n = 50
 	var mu sync.Mutex
 	spawned := map[string]bool{}
-	r := NewRecorder(func(e Event) { mu.Lock(); spawned[e.Lane] = true; mu.Unlock() }, 0)
+	var order []string
+	r := NewRecorder(func(e Event) { mu.Lock(); spawned[e.Lane] = true; order = append(order, e.Lane); mu.Unlock() }, 0)
 	names := make([]string, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() { names[i] = r.Lane("x", "f").Name() })
 	}
 	wg.Wait()
-	want := map[string]bool{"x": true}
-	for i := 2; i <= n; i++ {
-		want["x #"+strconv.Itoa(i)] = true
+	want := map[string]bool{}
+	for i := 1; i <= n; i++ {
+		want[laneName(i)] = true
 	}
 	got := map[string]bool{}
 	for _, name := range names {
@@ -96,5 +106,10 @@ func TestLaneNamesUnderRace(t *testing.T) {
 	}
 	if !maps.Equal(got, want) || !maps.Equal(spawned, want) {
 		t.Errorf("lanes named %v, spawned %v; want x, x #2 ... x #%d once each", names, spawned, n)
+	}
+	for i, name := range order {
+		if want := laneName(i + 1); name != want {
+			t.Fatalf("spawn %d is %q; want %q: lanes spawn in the order they are numbered (%v)", i+1, name, want, order)
+		}
 	}
 }
