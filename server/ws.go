@@ -381,6 +381,12 @@ type side struct {
 	ended  bool
 	status string // "running", "finished", "failed", "unavailable"
 	err    string // what the visitor reads when it failed
+	// A side's event times count from its own process's start, which may
+	// come well after the run's (a turn to wait, an interpreter to boot).
+	// lag is how far behind the run's clock the side's is, taken at its
+	// first event, so live frames draw the side at its own now.
+	lag  time.Duration
+	seen bool
 }
 
 var _ scenarios.Sink = (*runState)(nil)
@@ -398,7 +404,11 @@ func (st *runState) Event(rt scenarios.Runtime, e timeline.Event) {
 		st.events.Add(1)
 	}
 	st.mu.Lock()
-	st.sides[rt].tl.Add(e)
+	sd := st.sides[rt]
+	if !sd.seen {
+		sd.seen, sd.lag = true, max(time.Since(st.start)-e.At, 0)
+	}
+	sd.tl.Add(e)
 	st.mu.Unlock()
 }
 

@@ -15,6 +15,10 @@ type Side struct {
 	Ended   bool
 	Status  string // "running", "finished", "failed", "unavailable"
 	Err     string
+	// Lag is how far behind now the side's own clock runs (its process
+	// started late); a live side is drawn at now-Lag, never before its
+	// latest event.
+	Lag time.Duration
 }
 
 // BuildFrame draws the sides at now on one clock. A final frame is drawn at
@@ -33,8 +37,11 @@ func BuildFrame(lang string, sides []Side, now time.Duration, final bool, heldCa
 	}
 	for _, sd := range sides {
 		at := now
-		if sd.Ended {
+		switch {
+		case sd.Ended:
 			at = sd.TL.Last()
+		case !final:
+			at = max(now-sd.Lag, sd.TL.Last())
 		}
 		v := sd.TL.At(at)
 		sv := SideView{Runtime: sd.Runtime, Name: sd.Name, View: v, Status: sd.Status, Err: sd.Err}

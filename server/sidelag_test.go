@@ -1,0 +1,38 @@
+package server
+
+import (
+	"testing"
+	"time"
+
+	"github.com/asyncplay/asyncplay/scenarios"
+	"github.com/asyncplay/asyncplay/scenarios/timeline"
+)
+
+// TestLiveFrameDrawsEachSideOnItsOwnClock: a side whose process started
+// late (here 2 s into the run) counts its events from its own start, so a
+// live frame draws it at its own now: its sleep so far is as long as it
+// has really been, not stretched by the 2 s it waited to start. The other
+// side, on time, is drawn at the run's now.
+func TestLiveFrameDrawsEachSideOnItsOwnClock(t *testing.T) {
+	st := newRunState("en", map[scenarios.Runtime]string{scenarios.Go: "Go", scenarios.Python: "CPython"}, [2]int{})
+	st.Event(scenarios.Go, timeline.Event{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"})
+	st.start = st.start.Add(-2 * time.Second) // 2 s go by
+	st.Event(scenarios.Python, timeline.Event{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"})
+	st.Event(scenarios.Python, timeline.Event{At: 0, Lane: "main", Kind: timeline.Sleep, Dur: 5 * time.Second})
+	f := st.frame(false)
+	nows := map[scenarios.Runtime]time.Duration{}
+	for _, sd := range f.Sides {
+		nows[sd.Runtime] = sd.View.Now
+	}
+	if py := nows[scenarios.Python]; py > 500*time.Millisecond {
+		t.Errorf("the Python side, started 2 s late, is drawn at %v; want its own now (well under 0.5 s)", py)
+	}
+	if g := nows[scenarios.Go]; g < 2*time.Second {
+		t.Errorf("the Go side is drawn at %v; want the run's now (2 s on)", g)
+	}
+	st.End(scenarios.Go, nil)
+	st.End(scenarios.Python, nil)
+	if final := st.frame(true); final.Now != 0 {
+		t.Errorf("final frame at %v; want the end of the latest side (0)", final.Now)
+	}
+}
