@@ -1,12 +1,19 @@
 package server
 
 import (
+	"bytes"
+	"context"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/asyncplay/asyncplay/scenarios"
 	"github.com/asyncplay/asyncplay/scenarios/timeline"
+	"github.com/asyncplay/asyncplay/web"
 )
+
+var nowLine = regexp.MustCompile(`<line class="now" x1="([0-9.]+)%"`)
 
 // TestLiveFrameDrawsEachSideOnItsOwnClock: a side whose process started
 // late (here 2 s into the run) counts its events from its own start, so a
@@ -29,6 +36,21 @@ func TestLiveFrameDrawsEachSideOnItsOwnClock(t *testing.T) {
 	}
 	if g := nows[scenarios.Go]; g < 2*time.Second {
 		t.Errorf("the Go side is drawn at %v; want the run's now (2 s on)", g)
+	}
+	// Each side's "now" line is at its own now: the late side's well left
+	// of the other's.
+	var buf bytes.Buffer
+	if err := web.Frame(f).Render(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := nowLine.FindAllStringSubmatch(buf.String(), -1)
+	if len(lines) != 2 {
+		t.Fatalf("%d now lines in the live frame; want one a side", len(lines))
+	}
+	pyX, _ := strconv.ParseFloat(lines[0][1], 64)
+	goX, _ := strconv.ParseFloat(lines[1][1], 64)
+	if pyX >= goX/2 {
+		t.Errorf("now lines at %v%% (CPython, 2 s late) and %v%% (Go); want the late side's well behind", pyX, goX)
 	}
 	st.End(scenarios.Go, nil)
 	st.End(scenarios.Python, nil)
