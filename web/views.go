@@ -310,9 +310,6 @@ func stateText(lang string, s timeline.Segment) string {
 	}
 }
 
-func segTitle(lang, lane string, s timeline.Segment) string {
-	return fmt.Sprintf("%s: %s %.2f–%.2f s", lane, stateText(lang, s), s.Start.Seconds(), s.End.Seconds())
-}
 
 const rowH = 24
 
@@ -323,16 +320,19 @@ func offY(i, o int) string { return strconv.Itoa(i*rowH + o) }
 
 // segY and segH give each state its own band height, so states differ in
 // shape as well as colour.
-func segY(i int, s timeline.State) string {
+func segY(i int, s timeline.State) string { return offY(i, segOffset(s)) }
+
+// segOffset is how far below its lane's top a segment in state s starts.
+func segOffset(s timeline.State) int {
 	switch s {
 	case timeline.Waiting:
-		return offY(i, 9)
+		return 9
 	case timeline.Joining:
-		return offY(i, 11)
+		return 11
 	case timeline.Running:
-		return offY(i, 5)
+		return 5
 	default:
-		return offY(i, 3)
+		return 3
 	}
 }
 
