@@ -23,35 +23,10 @@ import (
 // three would write theirs at about the same moment, and with a place held
 // to the worker's end they would come 1.8 s apart.
 func TestGoStartsTakeTurns(t *testing.T) {
-	if _, err := os.Stat("/bin/sh"); err != nil {
-		t.Skip("SKIP: needs /bin/sh")
-	}
-	ev, err := json.Marshal(timeline.Event{Lane: "main", Kind: timeline.Spawn, Label: "main"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	script := "sleep 0.3; echo '" + string(ev) + "'; sleep 1.5"
-	r := &Runner{GoWorker: []string{"/bin/sh", "-c", script, "sh"}, NoPython: errors.New("no"), GoStarts: make(chan struct{}, 1)}
-	var mu sync.Mutex
-	var firsts []time.Time
-	var wg sync.WaitGroup
-	for range 3 {
-		wg.Go(func() {
-			var once sync.Once
-			_, err := runGoSide(t, context.Background(), r, Default().Get("semaphore"), nil, func(timeline.Event) {
-				once.Do(func() { mu.Lock(); firsts = append(firsts, time.Now()); mu.Unlock() })
-			})
-			if err != nil {
-				t.Errorf("Go side ended with %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	if len(firsts) != 3 {
-		t.Fatalf("%d runs wrote a first event; want 3", len(firsts))
-	}
-	slices.SortFunc(firsts, func(a, b time.Time) int { return a.Compare(b) })
-	for i := 1; i < 3; i++ {
+	r := shWorker(t, "sleep 0.3; echo EVENT; sleep 1.5")
+	r.GoStarts = make(chan struct{}, 1)
+	firsts := firstEvents(t, r, 3)
+	for i := 1; i < len(firsts); i++ {
 		if gap := firsts[i].Sub(firsts[i-1]); gap < 250*time.Millisecond || gap > 1200*time.Millisecond {
 			t.Errorf("first events %v apart; want a worker's start-up (300 ms) between them, and not its whole run", gap)
 		}
@@ -65,6 +40,20 @@ func TestGoStartsTakeTurns(t *testing.T) {
 // place for StartHold at most, so the next run starts then, not when the
 // slow one gets going.
 func TestSlowStartGivesUpItsPlace(t *testing.T) {
+	r := shWorker(t, "sleep 0.8; echo EVENT")
+	r.GoStarts, r.StartHold = make(chan struct{}, 1), 200*time.Millisecond
+	firsts := firstEvents(t, r, 2)
+	// Held to the first event, the second would start 0.8 s after the
+	// first and write 0.8 s after it; given up after 0.2 s, 0.2 s after.
+	if gap := firsts[1].Sub(firsts[0]); gap > 550*time.Millisecond {
+		t.Errorf("first events %v apart; want the second run started after the 200 ms hold, not after the first's start-up", gap)
+	}
+}
+
+// shWorker is a runner whose Go worker is a shell script, in which EVENT
+// stands for one event line.
+func shWorker(t *testing.T, script string) *Runner {
+	t.Helper()
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skip("SKIP: needs /bin/sh")
 	}
@@ -72,13 +61,18 @@ func TestSlowStartGivesUpItsPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := "sleep 0.8; echo '" + string(ev) + "'"
-	r := &Runner{GoWorker: []string{"/bin/sh", "-c", script, "sh"}, NoPython: errors.New("no"),
-		GoStarts: make(chan struct{}, 1), StartHold: 200 * time.Millisecond}
+	script = strings.ReplaceAll(script, "EVENT", "'"+string(ev)+"'")
+	return &Runner{GoWorker: []string{"/bin/sh", "-c", script, "sh"}, NoPython: errors.New("no")}
+}
+
+// firstEvents runs n runs at once and gives the times their Go sides wrote
+// their first events, earliest first.
+func firstEvents(t *testing.T, r *Runner, n int) []time.Time {
+	t.Helper()
 	var mu sync.Mutex
 	var firsts []time.Time
 	var wg sync.WaitGroup
-	for range 2 {
+	for range n {
 		wg.Go(func() {
 			var once sync.Once
 			if _, err := runGoSide(t, context.Background(), r, Default().Get("semaphore"), nil, func(timeline.Event) {
@@ -89,14 +83,11 @@ func TestSlowStartGivesUpItsPlace(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if len(firsts) != 2 {
-		t.Fatalf("%d runs wrote a first event; want 2", len(firsts))
+	if len(firsts) != n {
+		t.Fatalf("%d runs wrote a first event; want %d", len(firsts), n)
 	}
-	// Held to the first event, the second would start 0.8 s after the
-	// first and write 0.8 s after it; given up after 0.2 s, 0.2 s after.
-	if gap := firsts[1].Sub(firsts[0]).Abs(); gap > 550*time.Millisecond {
-		t.Errorf("first events %v apart; want the second run started after the 200 ms hold, not after the first's start-up", gap)
-	}
+	slices.SortFunc(firsts, func(a, b time.Time) int { return a.Compare(b) })
+	return firsts
 }
 
 // TestWaitingToStartEndsAtTheDeadline: a run whose turn to start does not
