@@ -58,3 +58,25 @@ func TestLiveFrameDrawsEachSideOnItsOwnClock(t *testing.T) {
 		t.Errorf("final frame at %v; want the end of the latest side (0)", final.Now)
 	}
 }
+
+// TestSideLagIsTheLeastSeen: a side's first event may reach the server late
+// (a tracer holds a task's spawn back until its next event), so the lag is
+// the least arrival-less-time over the side's events, not the first's.
+func TestSideLagIsTheLeastSeen(t *testing.T) {
+	st := newRunState("en", map[scenarios.Runtime]string{scenarios.Go: "Go", scenarios.Python: "CPython"}, [2]int{})
+	st.start = st.start.Add(-2 * time.Second)
+	// Stamped 0, it arrives 2 s into the run: it was held back.
+	st.Event(scenarios.Python, timeline.Event{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"})
+	// Stamped 1.9 s, it arrives at once: the side is 0.1 s behind, not 2 s.
+	st.Event(scenarios.Python, timeline.Event{At: 1900 * time.Millisecond, Lane: "main", Kind: timeline.Sleep, Dur: 5 * time.Second})
+	st.start = st.start.Add(-time.Second) // a second goes by with no event
+	var py time.Duration
+	for _, sd := range st.frame(false).Sides {
+		if sd.Runtime == scenarios.Python {
+			py = sd.View.Now
+		}
+	}
+	if py < 2500*time.Millisecond || py > 3*time.Second {
+		t.Errorf("the Python side is drawn at %v; want about 2.9 s (the run's 3 s less its 0.1 s lag)", py)
+	}
+}

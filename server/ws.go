@@ -383,8 +383,10 @@ type side struct {
 	err    string // what the visitor reads when it failed
 	// A side's event times count from its own process's start, which may
 	// come well after the run's (a turn to wait, an interpreter to boot).
-	// lag is how far behind the run's clock the side's is, taken at its
-	// first event, so live frames draw the side at its own now.
+	// lag is how far behind the run's clock the side's is, so live frames
+	// draw the side at its own now. Each event's arrival less its time can
+	// only overstate it (a tracer may hold an event back a while), so the
+	// least over the events so far is the estimate.
 	lag  time.Duration
 	seen bool
 }
@@ -405,8 +407,8 @@ func (st *runState) Event(rt scenarios.Runtime, e timeline.Event) {
 	}
 	st.mu.Lock()
 	sd := st.sides[rt]
-	if !sd.seen {
-		sd.seen, sd.lag = true, max(time.Since(st.start)-e.At, 0)
+	if l := max(time.Since(st.start)-e.At, 0); !sd.seen || l < sd.lag {
+		sd.seen, sd.lag = true, l
 	}
 	sd.tl.Add(e)
 	st.mu.Unlock()

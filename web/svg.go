@@ -12,13 +12,14 @@ import (
 	"github.com/asyncplay/asyncplay/scenarios/timeline"
 )
 
-// The two hottest loops of a frame, a lane's segments and a count chart's
-// bars, are written here by hand rather than in run.templ. A live frame has
-// hundreds of these elements and a run draws ten frames a second, so with
-// many runs at once the frames are most of the server's own CPU. templ builds
-// a map for every class attribute it writes and a string for every number;
-// here each element is appended to one buffer. The markup is what run.templ
-// wrote (web tests and the page's script read it).
+// The hottest loops of a frame (a lane's segments, a count chart's bars, the
+// holds over the lanes, the connections view) are written here by hand
+// rather than in run.templ. A live frame has hundreds of these elements and
+// a run draws ten frames a second, so with many runs at once the frames are
+// most of the server's own CPU. templ builds a map for every class attribute
+// it writes, and a string and an escaping pass for every value; here each
+// element is appended to one buffer. The markup is what run.templ wrote (web
+// tests and the page's script read it).
 
 // segments draws lane i's segments as rects, each with its state as a class
 // and, unless the frame is lean, its times as data attributes and a tooltip.
@@ -26,7 +27,10 @@ import (
 func segments(f RunFrame, l timeline.LaneView, i int) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		return writeAppended(w, func(b []byte) []byte {
-			lane := appendEscaped(make([]byte, 0, len(l.Name)+16), l.Name)
+			var lane []byte // escaped once for every tooltip; a lean frame has none
+			if !f.lean() {
+				lane = appendEscaped(make([]byte, 0, len(l.Name)+16), l.Name)
+			}
 			for _, sg := range l.Segments {
 				if f.lean() && f.subPixel(sg.End-sg.Start) {
 					continue

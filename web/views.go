@@ -310,19 +310,15 @@ func stateText(lang string, s timeline.Segment) string {
 	}
 }
 
-
 const rowH = 24
 
-func rowY(i int) string    { return strconv.Itoa(i * rowH) }
 func svgH(n int) string    { return strconv.Itoa(max(n, 1) * rowH) }
 func itoa(n int) string    { return strconv.Itoa(n) }
 func offY(i, o int) string { return strconv.Itoa(i*rowH + o) }
 
-// segY and segH give each state its own band height, so states differ in
-// shape as well as colour.
-func segY(i int, s timeline.State) string { return offY(i, segOffset(s)) }
-
-// segOffset is how far below its lane's top a segment in state s starts.
+// segOffset (how far below its lane's top a segment starts) and segH give
+// each state its own band height, so states differ in shape as well as
+// colour.
 func segOffset(s timeline.State) int {
 	switch s {
 	case timeline.Waiting:
