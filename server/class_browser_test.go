@@ -2,12 +2,41 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/asyncplay/asyncplay/lessons"
+	"github.com/asyncplay/asyncplay/static"
+	"github.com/asyncplay/asyncplay/web"
 )
+
+// logTail keeps what a logger writes, for a failed test to show.
+type logTail struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logTail) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// last is the last n lines written.
+func (l *logTail) last(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lines := strings.Split(strings.TrimRight(l.b.String(), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
 
 // TestBrowserClassroom drives a class with a teacher and two students, each
 // in a browser context of their own (their own cookies): follow the
@@ -16,7 +45,16 @@ import (
 func TestBrowserClassroom(t *testing.T) {
 	py := requirePython(t)
 	root := browser(t)
-	base := serve(t, newServer(t, py))
+	// The server's log is kept, so that a failed step can say what the
+	// server saw (CI once timed out at a join with nothing else to go on).
+	logs := &logTail{}
+	cfg := Config{Logger: slog.New(slog.NewTextHandler(logs, nil)), Lessons: lessons.Embedded(), Static: static.FS(), Python: py}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	base := serve(t, srv)
 	root, cancel := context.WithTimeout(root, 180*time.Second)
 	defer cancel()
 	person := func() context.Context {
@@ -38,10 +76,13 @@ func TestBrowserClassroom(t *testing.T) {
 		defer cancel()
 		if err := chromedp.Do(step, actions...); err != nil {
 			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | status: " +
-				((document.querySelector('#class-status')||{}).textContent||"none") + " | run: " +
+				((document.querySelector('#class-status')||{}).textContent||"none") + " | visibility: " +
+				document.visibilityState + " | socket: " +
+				String(document.querySelector('.class-live')?._htmx?.ws?.connection?.socket?.readyState) + " | run: " +
 				((document.querySelector('#class-run')||{}).outerHTML||"none").slice(0, 400)`))
+			state += fmt.Sprintf(" | class sockets open on the server: %d", srv.count.classSockets.Load())
 			screenshot(t, ctx, "class-failure-"+who)
-			t.Fatalf("%s: %v; the page: %s", who, err, state)
+			t.Fatalf("%s: %v; the page: %s\nthe server's log, last lines:\n%s", who, err, state, logs.last(40))
 		}
 	}
 	eval := func(ctx context.Context, expr string) string {
@@ -65,7 +106,7 @@ func TestBrowserClassroom(t *testing.T) {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%s: %s never said %q; it says %q", who, sel, want, s)
+				t.Fatalf("%s: %s never said %q; it says %q\nthe server's log, last lines:\n%s", who, sel, want, s, logs.last(40))
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -184,3 +225,38 @@ const phoneOverflow = `(() => {
   }
   return "scrollWidth " + document.documentElement.scrollWidth + " > " + w + ": " + out.join("; ");
 })()`
+
+// TestBrowserSlowWebSocketExtension: a page whose WebSocket is in its first
+// HTML (a class page) connects even when htmx's WebSocket extension arrives
+// well after htmx itself. With both scripts deferred, htmx went over the
+// page before the extension was there, and the page never connected.
+func TestBrowserSlowWebSocketExtension(t *testing.T) {
+	py := requirePython(t)
+	ctx := browser(t)
+	srv := newServer(t, py)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/hx-ws.js") {
+			time.Sleep(700 * time.Millisecond)
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer slow.Close()
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(slow.URL+"/en/class"),
+		chromedp.Click(chromedp.CSS(`form[action="/en/class"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#class-controls .class-pick`)),
+	)
+	if err != nil {
+		t.Fatalf("start a class: %v", err)
+	}
+	reconnecting := web.T("en", "class.reconnecting")
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`(document.querySelector('#class-status')||{}).textContent.trim() !== `+jsString(reconnecting),
+		chromedp.WithPollingTimeout(15*time.Second)))
+	if err != nil {
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('#class-status')||{}).textContent + " | socket: " +
+			String(document.querySelector('.class-live')?._htmx?.ws?.connection?.socket?.readyState)`))
+		t.Fatalf("the class page never connected with a slow extension: %v; status %s", err, state)
+	}
+}
