@@ -113,7 +113,8 @@ func writeAppended(w io.Writer, fill func([]byte) []byte) error {
 	return err
 }
 
-// appendPct appends pct(d, scale).
+// appendPct appends d as a percentage of scale, to three decimals (what pct
+// gives as a string).
 func appendPct(b []byte, d, scale time.Duration) []byte {
 	if scale <= 0 {
 		return append(b, "0%"...)
@@ -121,7 +122,8 @@ func appendPct(b []byte, d, scale time.Duration) []byte {
 	return append(strconv.AppendFloat(b, 100*float64(d)/float64(scale), 'f', 3, 64), '%')
 }
 
-// appendSecs appends secs(d).
+// appendSecs appends d in seconds, to three decimals (what secs gives as a
+// string).
 func appendSecs(b []byte, d time.Duration) []byte {
 	return strconv.AppendFloat(b, d.Seconds(), 'f', 3, 64)
 }

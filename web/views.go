@@ -262,15 +262,10 @@ func lineText(n int) string {
 }
 
 // pct places d on a lane of full width scale, as an SVG percentage.
-func pct(d, scale time.Duration) string {
-	if scale <= 0 {
-		return "0%"
-	}
-	return strconv.FormatFloat(100*float64(d)/float64(scale), 'f', 3, 64) + "%"
-}
+func pct(d, scale time.Duration) string { return string(appendPct(nil, d, scale)) }
 
 // secs formats d as seconds with three decimals, for data attributes.
-func secs(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
+func secs(d time.Duration) string { return string(appendSecs(nil, d)) }
 
 // Ticks are the times where the axis gets a mark.
 func (f RunFrame) Ticks() []time.Duration {
