@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -467,6 +468,51 @@ func TestRealClock(t *testing.T) {
 		e, ok := first(evs, "main", timeline.Log, label)
 		if want := sec(0.2 * float64(i+1)); !ok || !near(e.At, want, 50*time.Millisecond) {
 			t.Errorf("log %q = %v (found %v); want at about %v", label, e, ok, want)
+		}
+	}
+}
+
+// TestPromptTimers: the tracer's loop waits on epoll in whole milliseconds
+// (less half of one, so that no rounding adds another), wakes a long wait
+// early rather than late by the kernel's slack, never ends a sleep early,
+// and still reads a socket the moment it is ready.
+func TestPromptTimers(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("testdata/prompt.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := trace(t, Program{Name: "prompt.py", Source: src}, Options{Nice: 10})
+	if err != nil {
+		t.Fatalf("Run = %v; want no error", err)
+	}
+	var logs []string
+	for _, e := range on(evs, "main") {
+		if e.Kind == timeline.Log {
+			logs = append(logs, e.Label)
+		}
+	}
+	if len(logs) != 4 || logs[0] != "selector _PromptSelector" || logs[3] != "order read,slept" {
+		t.Fatalf("the program said %q; want the prompt selector, two sleeps, then the read before the sleep", logs)
+	}
+	for _, l := range logs[1:3] {
+		var d, late float64
+		var waits string
+		if _, err := fmt.Sscanf(l, "slept %g late_ms %g waits %s", &d, &late, &waits); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		if late < 0 {
+			t.Errorf("%q: the sleep ended %.3f ms early", l, -late)
+		}
+		ws := strings.Split(waits, ",")
+		for _, w := range ws {
+			s, err := strconv.ParseFloat(w, 64)
+			if ms := s*1000 + 0.5; err != nil || math.Abs(ms-math.Round(ms)) > 1e-6 {
+				t.Errorf("%q: a wait of %s s; want whole milliseconds less half of one", l, w)
+			}
+		}
+		if first, _ := strconv.ParseFloat(ws[0], 64); first > d*(1-0.01) {
+			t.Errorf("%q: the first wait is %g s of %g; want it woken 1%% early", l, first, d)
 		}
 	}
 }

@@ -40,6 +40,7 @@ import math
 import os
 import re
 import reprlib
+import selectors
 import sys
 import threading
 import time
@@ -951,11 +952,62 @@ def _threads_busy():
 
 _BaseLoop = asyncio.SelectorEventLoop
 
+# A timer in asyncio wakes late on Linux, for three reasons. epoll counts
+# its wait in whole milliseconds, rounded up; the selector rounds the wait up
+# to a millisecond and the interpreter rounds that again, which makes one
+# wait in eight a millisecond longer still; and the kernel lets a wait run
+# late by a share of its length, its "slack": 0.1%, or 0.5% in a process
+# with a positive nice value, as the tracer's is. A sleep of 0.8 s wakes up
+# to 6 ms late, and a chain of sleeps adds up the lateness of each, so the
+# timeline drifts from the schedule the lesson's numbers describe.
+#
+# The loop's selector waits on epoll itself, for a whole number of
+# milliseconds, and wakes a long wait early by more than its slack; the loop
+# finds its timer not yet due and asks again, until what is left is under a
+# millisecond, which it sleeps out after a look at its file descriptors. I/O
+# that comes during that last sleep waits for it.
+_EARLY = 0.01        # of a wait longer than _EARLY_FROM
+_EARLY_FROM = 0.002  # seconds
+
+
+class _PromptSelector(selectors.DefaultSelector):
+    """The default selector, waking when a timer is due rather than up to a
+    few milliseconds later."""
+
+    def select(self, timeout=None):
+        if timeout is None or timeout <= 0:
+            return super().select(timeout)
+        if timeout > _EARLY_FROM:
+            early = timeout - timeout * _EARLY
+        else:
+            early = timeout
+        ms = math.floor(early * 1000)
+        if ms > 0:
+            # epoll is level-triggered here, so what this wait sees ready is
+            # still ready for the selector's own look that follows it.
+            poll = getattr(getattr(self, "_selector", None), "poll", None)
+            if poll is None:  # not epoll: its own rounding is all there is
+                return super().select(early)
+            try:
+                poll((ms - 0.5) / 1000, 1)
+            except InterruptedError:
+                pass
+            return super().select(0)
+        ready = super().select(0)
+        if ready:
+            return ready
+        time.sleep(timeout)
+        return super().select(0)
+
 
 class _TracedLoop(_BaseLoop):
-    """The selector event loop, with traced tasks and an optional virtual clock."""
+    """The selector event loop, with traced tasks, prompt timers and an
+    optional virtual clock."""
 
     _ap_inflight = 0
+
+    def __init__(self, selector=None):
+        super().__init__(_PromptSelector() if selector is None else selector)
 
     def time(self):
         if _VIRTUAL:
