@@ -31,7 +31,9 @@ import (
 	"github.com/asyncplay/asyncplay/scenarios/timeline"
 )
 
-// tracerSource is the tracer, passed to the interpreter with -c.
+// tracerSource is the tracer. Find compiles it once per interpreter (see
+// Python.tracer); an interpreter without the compiled form gets the source
+// with -c.
 //
 //go:embed tracer.py
 var tracerSource string
@@ -138,6 +140,13 @@ func (e *BadOutputError) Unwrap() []error { return []error{ErrBadOutput, e.Err} 
 type Python struct {
 	Path    string // the interpreter's executable
 	Version string // its version, e.g. "3.11.7"
+
+	// tracer is the tracer compiled by this interpreter (a marshalled code
+	// object), and hexversion the sys.hexversion it was compiled by; empty
+	// if Find did not compile it. Compiling the tracer is a fifth of an
+	// interpreter's start-up, about 15 ms of CPU, so a run loads it instead.
+	tracer     string
+	hexversion string
 }
 
 // Find returns python3 >= 3.11: $ASYNCPLAY_PYTHON if set, else python3 on
@@ -193,7 +202,51 @@ func Find(ctx context.Context) (Python, error) {
 			}
 		}
 	}
-	return Python{Path: path, Version: version}, nil
+	p := Python{Path: path, Version: version}
+	p.tracer, p.hexversion = compileTracer(ctx, path)
+	return p, nil
+}
+
+// compileTracer has the interpreter at path compile the tracer and returns
+// the marshalled code and the interpreter's sys.hexversion, or empty strings
+// if it could not: runs then compile the tracer themselves, and say so if
+// that fails too.
+func compileTracer(ctx context.Context, path string) (code, hexversion string) {
+	const prog = `import marshal, sys
+code = compile(sys.stdin.buffer.read(), "<string>", "exec", dont_inherit=True)
+sys.stdout.buffer.write(b"%d\n" % sys.hexversion + marshal.dumps(code))`
+	cmd := exec.CommandContext(ctx, path, "-I", "-c", prog)
+	cmd.Stdin = strings.NewReader(tracerSource)
+	cmd.WaitDelay = time.Second
+	out, err := cmd.Output()
+	if err != nil {
+		return "", ""
+	}
+	hex, code, ok := strings.Cut(string(out), "\n")
+	if _, err := strconv.ParseUint(hex, 10, 64); !ok || err != nil || code == "" {
+		return "", ""
+	}
+	return code, hex
+}
+
+// bootSource is the -c program of a run whose interpreter has the tracer
+// compiled: it reads the compiled tracer and then the tracer's source from
+// stdin, ahead of the program, and runs the compiled one, or compiles the
+// source if the interpreter is no longer the one that compiled it (upgraded
+// in place while the server ran).
+func (p Python) bootSource() string {
+	return `import marshal, sys
+_ap_in = sys.stdin.buffer
+_ap_code, _ap_src = _ap_in.read(` + strconv.Itoa(len(p.tracer)) + `), _ap_in.read(` + strconv.Itoa(len(tracerSource)) + `)
+try:
+    _ap_code = marshal.loads(_ap_code) if sys.hexversion == ` + p.hexversion + ` else None
+except (EOFError, ValueError, TypeError):
+    _ap_code = None
+if _ap_code is None:
+    _ap_code = compile(_ap_src, "<string>", "exec", dont_inherit=True)
+del _ap_in, _ap_src
+exec(_ap_code)
+`
 }
 
 // Program is a Python program to trace.
@@ -252,13 +305,18 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// args builds the interpreter's command line.
-func (prog Program) args(opt Options) ([]string, error) {
+// args builds the interpreter's command line and what it reads on stdin.
+func (p Python) args(prog Program, opt Options) ([]string, io.Reader, error) {
 	name := prog.Name
 	if name == "" {
 		name = "main.py"
 	}
 	args := []string{"-I", "-c", tracerSource}
+	stdin := io.Reader(bytes.NewReader(prog.Source))
+	if p.tracer != "" {
+		args[2] = p.bootSource()
+		stdin = io.MultiReader(strings.NewReader(p.tracer), strings.NewReader(tracerSource), stdin)
+	}
 	if opt.Virtual {
 		args = append(args, "--virtual")
 	}
@@ -271,15 +329,15 @@ func (prog Program) args(opt Options) ([]string, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if k == "" || strings.ContainsAny(k, "= \t\n") {
-			return nil, fmt.Errorf("pyrun: cannot set %q: not a Python name", k)
+			return nil, nil, fmt.Errorf("pyrun: cannot set %q: not a Python name", k)
 		}
 		b, err := json.Marshal(prog.Set[k])
 		if err != nil {
-			return nil, fmt.Errorf("pyrun: cannot set %s: %w", k, err)
+			return nil, nil, fmt.Errorf("pyrun: cannot set %s: %w", k, err)
 		}
 		args = append(args, "--set", k+"="+string(b))
 	}
-	return append(args, "--name", name, "-"), nil
+	return append(args, "--name", name, "-"), stdin, nil
 }
 
 // Run traces prog, calling emit for each event in order as it arrives (from
@@ -294,7 +352,7 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("the Python run was cancelled: %w", err)
 	}
-	args, err := prog.args(opt)
+	args, stdin, err := p.args(prog, opt)
 	if err != nil {
 		return err
 	}
@@ -309,7 +367,7 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 		return fmt.Errorf("pyrun: %w", err)
 	}
 	cmd := exec.Command(p.Path, args...)
-	cmd.Stdin = bytes.NewReader(prog.Source)
+	cmd.Stdin = stdin
 	cmd.Stdout = outW
 	cmd.Stderr = errW
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -900,6 +900,76 @@ func TestFakeTracer(t *testing.T) {
 	}
 }
 
+// TestCompiledTracer: Find has the interpreter compile the tracer once, and
+// a run loads that code rather than compiling the tracer again; a run whose
+// interpreter no longer has the hexversion it was compiled by, or a Python
+// that Find did not make, compiles the source and traces the same events.
+func TestCompiledTracer(t *testing.T) {
+	t.Parallel()
+	p := needPython(t)
+	if p.tracer == "" || p.hexversion == "" {
+		t.Fatalf("Find() = %s %s with no compiled tracer", p.Path, p.Version)
+	}
+	// A stand-in for the compiled tracer that says it ran and fails.
+	cmd := exec.Command(p.Path, "-I", "-c", `import marshal, sys
+sys.stdout.buffer.write(marshal.dumps(compile("import sys\nsys.exit('stand-in ran')", "<string>", "exec")))`)
+	standIn, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := Program{Name: "semaphore.py", Source: mustRead(t, "testdata/semaphore.py")}
+	run := func(p Python) ([]timeline.Event, error) {
+		var evs []timeline.Event
+		err := p.Run(context.Background(), prog, Options{Virtual: true}, func(e timeline.Event) { evs = append(evs, e) })
+		return evs, err
+	}
+
+	loaded := p
+	loaded.tracer = string(standIn)
+	var pe *ProgramError
+	if _, err := run(loaded); !errors.As(err, &pe) || !strings.Contains(pe.Stderr, "stand-in ran") {
+		t.Fatalf("a run with a stand-in for the compiled tracer = %v; want it to run the stand-in", err)
+	}
+
+	want, err := run(p)
+	if err != nil || len(want) == 0 {
+		t.Fatalf("compiled: %v, %d events", err, len(want))
+	}
+	changed := loaded
+	changed.hexversion = "1" // not this interpreter's: the stand-in is passed over
+	fromSource := p
+	fromSource.tracer, fromSource.hexversion = "", ""
+	for name, q := range map[string]Python{"another hexversion": changed, "no compiled tracer": fromSource} {
+		got, err := run(q)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if untimed(got) != untimed(want) {
+			t.Errorf("%s: events\n%s\nwant, as from the compiled tracer,\n%s", name, dump(got), dump(want))
+		}
+	}
+}
+
+// untimed is dump without the times, which real work moves on a virtual clock.
+func untimed(evs []timeline.Event) string {
+	var b strings.Builder
+	for _, e := range evs {
+		e.At = 0
+		b.WriteString(e.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestFind(t *testing.T) {
 	dir := t.TempDir()
 	old := filepath.Join(dir, "python3.8")
