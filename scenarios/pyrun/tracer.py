@@ -621,6 +621,9 @@ def _future_label(obj):
 # ---------------------------------------------------------------- task steps
 
 _steps = {}  # thread id -> [step start (monotonic), sampled program line]
+# Set when a step begins and the watcher may be asleep; the watcher clears
+# it, and sleeps while no step runs rather than waking to find none.
+_step_begun = threading.Event()
 
 
 class _TracedCoro(collections.abc.Coroutine):
@@ -724,6 +727,8 @@ def _enter_step(rec, is_throw):
                 _emit(rec, "wake", "", line, t=ts)
         slot = [_mono(), 0]
         _steps[threading.get_ident()] = slot
+        if not _step_begun.is_set():
+            _step_begun.set()
     except Exception:
         _internal()
     return ts, _mono(), slot
@@ -807,7 +812,11 @@ def _watch(interval):
     if frames is None:
         return
     while True:
+        _step_begun.wait()
         time.sleep(interval)
+        # Cleared before the look, so that a step beginning after it sets
+        # the event again; one already going is in _steps.
+        _step_begun.clear()
         try:
             if not _steps:
                 continue
@@ -818,6 +827,7 @@ def _watch(interval):
                     slot[1] = _frame_line(f)
         except Exception:
             pass
+        _step_begun.set()  # a step is going: look again after the interval
 
 
 # ---------------------------------------------------------------- the loop
