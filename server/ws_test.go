@@ -19,7 +19,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/asyncplay/asyncplay/lessons"
-	"github.com/asyncplay/asyncplay/scenarios/pyrun"
 	"github.com/asyncplay/asyncplay/static"
 )
 
@@ -164,18 +163,12 @@ func TestRunSocketWithoutPython(t *testing.T) {
 	}
 }
 
-// children lists the run processes: those whose parent is this test
-// process or one of its Python fork servers, leaving the fork servers out
-// (they outlive runs by design, and pyrun.StopForkServers ends them).
+// children lists the processes whose parent is this test process.
 func children(t *testing.T) []int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		t.Skipf("SKIP: no /proc to look for child processes: %v", err)
-	}
-	forkServers := map[int]bool{}
-	for _, pid := range pyrun.ForkServerPIDs() {
-		forkServers[pid] = true
 	}
 	me := os.Getpid()
 	var out []int
@@ -191,7 +184,7 @@ func children(t *testing.T) []int {
 		// The fields after the command (which may hold spaces) start after the last ')'.
 		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
 		if len(f) > 1 {
-			if ppid, _ := strconv.Atoi(f[1]); (ppid == me || forkServers[ppid]) && !forkServers[pid] {
+			if ppid, _ := strconv.Atoi(f[1]); ppid == me {
 				out = append(out, pid)
 			}
 		}

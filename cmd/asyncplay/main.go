@@ -54,9 +54,6 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e))
 // run wires the program together: parse args, start what they ask for,
 // return when it is done or ctx ends.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	// Runs have ended by the time a command returns; their fork server goes
-	// with them (it would also go on its own once this process had exited).
-	defer pyrun.StopForkServers()
 	cmd := "serve"
 	if len(args) > 0 && (args[0] == "serve" || args[0] == "trace" || args[0] == "version" || args[0] == "export" || args[0] == scenarios.WorkerCommand) {
 		cmd, args = args[0], args[1:]

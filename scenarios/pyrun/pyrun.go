@@ -147,11 +147,6 @@ type Python struct {
 	// interpreter's start-up, about 15 ms of CPU, so a run loads it instead.
 	tracer     string
 	hexversion string
-
-	// fs, if set, starts runs by forking an interpreter that has the
-	// tracer loaded (see forkServer); runs it cannot start, and runs of a
-	// Python that Find did not return, start an interpreter of their own.
-	fs *forkServer
 }
 
 // Find returns python3 >= 3.11: $ASYNCPLAY_PYTHON if set, else python3 on
@@ -209,7 +204,6 @@ func Find(ctx context.Context) (Python, error) {
 	}
 	p := Python{Path: path, Version: version}
 	p.tracer, p.hexversion = compileTracer(ctx, path)
-	p.fs = forkServerFor(path)
 	return p, nil
 }
 
@@ -311,25 +305,18 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// interpreterArgs is the command line of an interpreter started for a run
-// whose tracer has the arguments targs, and what it reads on stdin.
-func (p Python) interpreterArgs(prog Program, targs []string) ([]string, io.Reader) {
-	args := append([]string{"-I", "-c", tracerSource}, targs...)
+// args builds the interpreter's command line and what it reads on stdin.
+func (p Python) args(prog Program, opt Options) ([]string, io.Reader, error) {
+	name := prog.Name
+	if name == "" {
+		name = "main.py"
+	}
+	args := []string{"-I", "-c", tracerSource}
 	stdin := io.Reader(bytes.NewReader(prog.Source))
 	if p.tracer != "" {
 		args[2] = p.bootSource()
 		stdin = io.MultiReader(strings.NewReader(p.tracer), strings.NewReader(tracerSource), stdin)
 	}
-	return args, stdin
-}
-
-// tracerArgs are the tracer's arguments for a run of prog.
-func (prog Program) tracerArgs(opt Options) ([]string, error) {
-	name := prog.Name
-	if name == "" {
-		name = "main.py"
-	}
-	var args []string
 	if opt.Virtual {
 		args = append(args, "--virtual")
 	}
@@ -342,15 +329,15 @@ func (prog Program) tracerArgs(opt Options) ([]string, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if k == "" || strings.ContainsAny(k, "= \t\n") {
-			return nil, fmt.Errorf("pyrun: cannot set %q: not a Python name", k)
+			return nil, nil, fmt.Errorf("pyrun: cannot set %q: not a Python name", k)
 		}
 		b, err := json.Marshal(prog.Set[k])
 		if err != nil {
-			return nil, fmt.Errorf("pyrun: cannot set %s: %w", k, err)
+			return nil, nil, fmt.Errorf("pyrun: cannot set %s: %w", k, err)
 		}
 		args = append(args, "--set", k+"="+string(b))
 	}
-	return append(args, "--name", name, "-"), nil
+	return append(args, "--name", name, "-"), stdin, nil
 }
 
 // Run traces prog, calling emit for each event in order as it arrives (from
@@ -365,7 +352,7 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("the Python run was cancelled: %w", err)
 	}
-	targs, err := prog.tracerArgs(opt)
+	args, stdin, err := p.args(prog, opt)
 	if err != nil {
 		return err
 	}
@@ -379,58 +366,29 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 		outW.Close()
 		return fmt.Errorf("pyrun: %w", err)
 	}
-	var (
-		pid     int
-		exited  = make(chan struct{})
-		status  syscall.WaitStatus // how the fork server's child ended
-		lost    string             // or why the fork server could not say
-		waitErr error              // or how the interpreter of our own did
-		feeding = make(chan struct{})
-		feed    *os.File // the fork server child's stdin, while we write it
-	)
-	close(feeding)
-	if p.fs != nil {
-		pid, feed, err = p.startForked(prog, targs, opt, outW, errW, exited, &status, &lost)
-		if err == nil {
-			feeding = make(chan struct{})
-			go func() {
-				defer close(feeding)
-				_, _ = feed.Write(prog.Source)
-				feed.Close()
-			}()
-		} else if !errors.Is(err, errNoForkServer) {
-			outW.Close()
-			errW.Close()
-			outR.Close()
-			errR.Close()
-			return err
-		}
-	}
-	if pid == 0 {
-		args, stdin := p.interpreterArgs(prog, targs)
-		cmd := exec.Command(p.Path, args...)
-		cmd.Stdin = stdin
-		cmd.Stdout = outW
-		cmd.Stderr = errW
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		cmd.WaitDelay = time.Second // bounds the copy of the source to stdin
-		if err := cmd.Start(); err != nil {
-			outW.Close()
-			errW.Close()
-			outR.Close()
-			errR.Close()
-			return fmt.Errorf("pyrun: starting %s: %w", p.Path, err)
-		}
-		pid = cmd.Process.Pid
-		Lower(pid, opt.Nice)
-		go func() {
-			waitErr = cmd.Wait()
-			close(exited)
-		}()
-	}
+	cmd := exec.Command(p.Path, args...)
+	cmd.Stdin = stdin
+	cmd.Stdout = outW
+	cmd.Stderr = errW
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = time.Second // bounds the copy of the source to stdin
+	err = cmd.Start()
 	outW.Close()
 	errW.Close()
-	r := &run{pgid: pid, opt: opt, notify: make(chan struct{}, 1)}
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return fmt.Errorf("pyrun: starting %s: %w", p.Path, err)
+	}
+
+	Lower(cmd.Process.Pid, opt.Nice)
+	r := &run{pgid: cmd.Process.Pid, opt: opt, notify: make(chan struct{}, 1)}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
 
 	var readers sync.WaitGroup
 	readers.Add(2)
@@ -487,67 +445,24 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 	}
 	<-readersDone
 	<-watchDone
-	if feed != nil {
-		feed.Close() // a child that never read its stdin is gone
-	}
-	<-feeding
 	outR.Close()
 	errR.Close()
 
 	if err := r.stopErr(); err != nil {
 		return err
 	}
-	if lost != "" {
-		return fmt.Errorf("the Python run was killed: %s", lost)
-	}
-	if status != 0 {
-		return programError(status, r.stderrTail())
-	}
 	if waitErr != nil && !errors.Is(waitErr, exec.ErrWaitDelay) {
 		var ee *exec.ExitError
 		if errors.As(waitErr, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok {
-				return programError(ws, r.stderrTail())
+			pe := &ProgramError{ExitCode: ee.ExitCode(), Stderr: r.stderrTail()}
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				pe.Signal = ws.Signal().String()
 			}
-			return &ProgramError{ExitCode: ee.ExitCode(), Stderr: r.stderrTail()}
+			return pe
 		}
 		return fmt.Errorf("pyrun: waiting for %s: %w", p.Path, waitErr)
 	}
 	return nil
-}
-
-// programError is the error for an interpreter that ended with ws, not 0.
-func programError(ws syscall.WaitStatus, stderr string) *ProgramError {
-	pe := &ProgramError{ExitCode: ws.ExitStatus(), Stderr: stderr}
-	if ws.Signaled() {
-		pe.ExitCode, pe.Signal = -1, ws.Signal().String()
-	}
-	return pe
-}
-
-// startForked starts a run as a child of the fork server, writing its
-// tracer's events and stderr to outW and errW. It returns the child's pid
-// and the write end of its stdin, for the program; exited is closed, with
-// *status set, when the child has ended, or *lost if the fork server went
-// away first. An error wrapping errNoForkServer means the run should start
-// an interpreter of its own.
-func (p Python) startForked(prog Program, targs []string, opt Options, outW, errW *os.File, exited chan struct{}, status *syscall.WaitStatus, lost *string) (int, *os.File, error) {
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		return 0, nil, fmt.Errorf("%w: %v", errNoForkServer, err)
-	}
-	pid, ended, err := p.fs.start(targs, opt.Nice, inR, outW, errW)
-	inR.Close()
-	if err != nil {
-		inW.Close()
-		return 0, nil, err
-	}
-	go func() {
-		r := <-ended
-		*status, *lost = syscall.WaitStatus(*r.Status), r.Error
-		close(exited)
-	}()
-	return pid, inW, nil
 }
 
 // run is the state of one Run shared by its goroutines.

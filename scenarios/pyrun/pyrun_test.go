@@ -903,11 +903,9 @@ func TestFakeTracer(t *testing.T) {
 }
 
 // TestCompiledTracer: Find has the interpreter compile the tracer once, and
-// a run that starts an interpreter of its own (not from the fork server)
-// loads that code rather than compiling the tracer again; a run whose
+// a run loads that code rather than compiling the tracer again; a run whose
 // interpreter no longer has the hexversion it was compiled by, or a Python
-// that Find did not make, compiles the source. All trace the same events as
-// a run forked by the fork server.
+// that Find did not make, compiles the source and traces the same events.
 func TestCompiledTracer(t *testing.T) {
 	t.Parallel()
 	p := needPython(t)
@@ -928,9 +926,7 @@ sys.stdout.buffer.write(marshal.dumps(compile("import sys\nsys.exit('stand-in ra
 		return evs, err
 	}
 
-	own := p
-	own.fs = nil
-	loaded := own
+	loaded := p
 	loaded.tracer = string(standIn)
 	var pe *ProgramError
 	if _, err := run(loaded); !errors.As(err, &pe) || !strings.Contains(pe.Stderr, "stand-in ran") {
@@ -943,15 +939,15 @@ sys.stdout.buffer.write(marshal.dumps(compile("import sys\nsys.exit('stand-in ra
 	}
 	changed := loaded
 	changed.hexversion = "1" // not this interpreter's: the stand-in is passed over
-	fromSource := own
+	fromSource := p
 	fromSource.tracer, fromSource.hexversion = "", ""
-	for name, q := range map[string]Python{"own interpreter": own, "another hexversion": changed, "no compiled tracer": fromSource} {
+	for name, q := range map[string]Python{"another hexversion": changed, "no compiled tracer": fromSource} {
 		got, err := run(q)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if untimed(got) != untimed(want) {
-			t.Errorf("%s: events\n%s\nwant, as from the fork server,\n%s", name, dump(got), dump(want))
+			t.Errorf("%s: events\n%s\nwant, as from the compiled tracer,\n%s", name, dump(got), dump(want))
 		}
 	}
 }
