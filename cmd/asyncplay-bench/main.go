@@ -272,7 +272,31 @@ func benchPage(ctx context.Context, o *options) error {
 		o.add(fmt.Sprintf("page %s: req/s vs the same bytes as a static blob, %d connections", enc, o.conns),
 			fmt.Sprintf("%.2fx (%.0f vs %.0f req/s; bare net/http %.0f)", ratio, median(rate[0]), median(rate[1]), median(rate[2])), ">= 0.8x", is(ratio >= 0.8))
 		p := median(p99[0])
-		o.add(fmt.Sprintf("page %s: p99 latency at %d connections (blob %.2f ms, bare net/http %.2f ms)", enc, o.conns, median(p99[1]), median(p99[2])),
+		o.add(fmt.Sprintf("page %s: p99 latency at %d connections, each sending as soon as answered (blob %.2f ms, bare net/http %.2f ms)", enc, o.conns, median(p99[1]), median(p99[2])),
+			fmt.Sprintf("%.2f ms", p), "<= 5 ms", is(p <= 5))
+
+		// The same connections at half the rate the blob reached: the
+		// latency of a server with room to spare, not of the queue a
+		// closed loop builds at its limit.
+		offered := median(rate[1]) / 2
+		var open [3][]float64
+		for i := range o.rounds {
+			for k := range 3 {
+				j := (i + k) % 3
+				r, err := loadAt(ctx, targets[j].addr, targets[j].path, gzip, o.conns, offered, o.warm, o.dur)
+				if err != nil {
+					return err
+				}
+				if r.errors > 0 {
+					return fmt.Errorf("%d requests for %s were not 200", r.errors, targets[j].path)
+				}
+				open[j] = append(open[j], percentile(millis(r.lat), 99))
+			}
+			fmt.Fprintf(o.stdout, "page %s round %d at %.0f req/s offered: p99 page %.2f ms, blob %.2f ms, bare net/http %.2f ms\n",
+				enc, i+1, offered, open[0][i], open[1][i], open[2][i])
+		}
+		p = median(open[0])
+		o.add(fmt.Sprintf("page %s: p99 latency at %d connections, %.0f req/s offered (half the blob's rate; blob %.2f ms, bare net/http %.2f ms)", enc, o.conns, offered, median(open[1]), median(open[2])),
 			fmt.Sprintf("%.2f ms", p), "<= 5 ms", is(p <= 5))
 	}
 	o.add(fmt.Sprintf("page weight, page + %d stylesheets and scripts, gzip", files-1),

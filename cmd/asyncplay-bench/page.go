@@ -26,25 +26,44 @@ type loadResult struct {
 func (r loadResult) perSecond() float64 { return float64(r.requests) / r.elapsed.Seconds() }
 
 // load sends GET path over conns keep-alive connections as fast as each
-// gets answers, for warm then dur, and counts what came back in dur. The
-// client is a few lines of HTTP/1.1 over a socket, so it spends little of
-// the machine's CPU next to the server's.
+// gets answers, for warm then dur, and counts what came back in dur: a
+// closed loop, which at the server's capacity measures mostly the queue it
+// builds. The client is a few lines of HTTP/1.1 over a socket, so it spends
+// little of the machine's CPU next to the server's.
 func load(ctx context.Context, addr, path string, gzip bool, conns int, warm, dur time.Duration) (loadResult, error) {
+	return loadPaced(ctx, addr, path, gzip, conns, 0, warm, dur)
+}
+
+// loadAt is load at an offered rate: each connection sends its share of
+// rate requests a second on a fixed schedule, whether or not its last
+// answer came back on time, and a request's latency counts from when the
+// schedule said to send it, so that time queued behind a slow answer counts
+// too (an open loop, as wrk2 measures). Below the server's capacity this is
+// the latency a visitor sees.
+func loadAt(ctx context.Context, addr, path string, gzip bool, conns int, rate float64, warm, dur time.Duration) (loadResult, error) {
+	return loadPaced(ctx, addr, path, gzip, conns, time.Duration(float64(conns)/rate*float64(time.Second)), warm, dur)
+}
+
+// loadPaced is load (every 0) or loadAt (each connection sends every
+// interval, the connections' turns spread over one interval).
+func loadPaced(ctx context.Context, addr, path string, gzip bool, conns int, every, warm, dur time.Duration) (loadResult, error) {
 	req := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: asyncplay-bench\r\n"
 	if gzip {
 		req += "Accept-Encoding: gzip\r\n"
 	}
 	req += "\r\n"
-	start := time.Now().Add(warm)
+	now := time.Now()
+	start := now.Add(warm)
 	end := start.Add(dur)
 	var mu sync.Mutex
 	var res loadResult
 	var firstErr error
 	var wg sync.WaitGroup
-	for range conns {
+	for i := range conns {
+		first := now.Add(every * time.Duration(i) / time.Duration(conns))
 		wg.Go(func() {
 			var lat []time.Duration
-			n, bad, err := worker(ctx, addr, req, start, end, &lat)
+			n, bad, err := worker(ctx, addr, req, first, every, start, end, &lat)
 			mu.Lock()
 			defer mu.Unlock()
 			res.requests += n
@@ -60,7 +79,11 @@ func load(ctx context.Context, addr, path string, gzip bool, conns int, warm, du
 	return res, firstErr
 }
 
-func worker(ctx context.Context, addr, req string, start, end time.Time, lat *[]time.Duration) (n, bad int, err error) {
+// worker sends req over one connection until end: as soon as each answer
+// is in (every 0), or at first, first+every, ... It counts the requests
+// sent in [start, end] (and, with every 0, answered by end), with their
+// latency from when each was due.
+func worker(ctx context.Context, addr, req string, first time.Time, every time.Duration, start, end time.Time, lat *[]time.Duration) (n, bad int, err error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -70,9 +93,14 @@ func worker(ctx context.Context, addr, req string, start, end time.Time, lat *[]
 	_ = conn.SetDeadline(end.Add(10 * time.Second))
 	br := bufio.NewReaderSize(conn, 64<<10)
 	wreq := []byte(req)
+	due := first
 	for ctx.Err() == nil {
-		t0 := time.Now()
-		if t0.After(end) {
+		if every == 0 {
+			due = time.Now()
+		} else if wait := time.Until(due); wait > 0 {
+			time.Sleep(wait)
+		}
+		if due.After(end) {
 			return n, bad, nil
 		}
 		if _, err := conn.Write(wreq); err != nil {
@@ -82,8 +110,9 @@ func worker(ctx context.Context, addr, req string, start, end time.Time, lat *[]
 		if err != nil {
 			return n, bad, err
 		}
-		t1 := time.Now()
-		if t0.Before(start) || t1.After(end) {
+		done, at := time.Now(), due
+		due = due.Add(every)
+		if at.Before(start) || every == 0 && done.After(end) {
 			continue
 		}
 		if status != http.StatusOK {
@@ -91,7 +120,7 @@ func worker(ctx context.Context, addr, req string, start, end time.Time, lat *[]
 			continue
 		}
 		n++
-		*lat = append(*lat, t1.Sub(t0))
+		*lat = append(*lat, done.Sub(at))
 	}
 	return n, bad, ctx.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -216,5 +217,45 @@ func TestLoad(t *testing.T) {
 	}
 	if res.requests == 0 || res.errors != 0 || len(res.lat) != res.requests {
 		t.Errorf("load = %d requests, %d errors, %d latencies; want some, none, one each", res.requests, res.errors, len(res.lat))
+	}
+}
+
+// TestLoadAt: the open loop sends at the rate asked for, and counts a
+// request's latency from when it was due, so a server slower than the
+// schedule shows latencies that grow with the queue, not its service time.
+func TestLoadAt(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slow atomic.Bool
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slow.Load() {
+			time.Sleep(20 * time.Millisecond)
+		}
+		w.Write([]byte("ok"))
+	})}
+	go hs.Serve(ln)
+	defer hs.Close()
+	addr := ln.Addr().String()
+
+	// 4 connections at 200 requests a second for half a second: 100 due.
+	res, err := loadAt(context.Background(), addr, "/", false, 4, 200, 50*time.Millisecond, 500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.requests < 90 || res.requests > 104 || res.errors != 0 || len(res.lat) != res.requests {
+		t.Errorf("loadAt = %d requests, %d errors, %d latencies; want about 100, none, one each", res.requests, res.errors, len(res.lat))
+	}
+
+	// One connection due every 10 ms at a server taking 20: each answer is
+	// later than the one before, by about 10 ms more.
+	slow.Store(true)
+	res, err = loadAt(context.Background(), addr, "/", false, 1, 100, 0, 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.lat); n < 10 || res.lat[n-1] < res.lat[0]+time.Duration(n-1)*8*time.Millisecond {
+		t.Errorf("latencies %v; want each about 10 ms later than the one before", res.lat)
 	}
 }
