@@ -151,6 +151,7 @@ func runWorker(ctx context.Context, reg *Registry, args []string, stdout io.Writ
 		// runner has gone; it kills this process's group as it goes.
 		stdout.Write(append(b, '\n'))
 	}, limit)
+	rec.SleepPrecisely() // a worker keeps real time
 	return s.Go(ctx, rec, v)
 }
 

@@ -24,6 +24,9 @@ type Recorder struct {
 	max   int
 	count int
 	full  bool
+	// precise: lanes sleep on the system's high-resolution timer (see
+	// SleepPrecisely).
+	precise bool
 
 	// Naming lanes has a lock of its own, so that reports need not wait
 	// while a lane is named (it is taken before mu, never after).
@@ -41,6 +44,16 @@ var ErrTooManyEvents = errors.New("the run produced too many events and was stop
 func NewRecorder(sink func(Event), maxEvents int) *Recorder {
 	return &Recorder{start: time.Now(), sink: sink, lanes: map[string]int{}, max: maxEvents}
 }
+
+// SleepPrecisely makes every lane's Sleep wait on the system's
+// high-resolution timer where there is one (Linux's timerfd), rather than
+// the Go runtime's timers. Those wake a goroutine up to a millisecond late,
+// as the runtime waits for them in epoll, which counts whole milliseconds;
+// a chain of sleeps adds up the lateness of each, and the timeline drifts
+// from the schedule the scenario's numbers describe. A Go worker calls it
+// before its run starts. Runs on a fake clock (testing/synctest) must not:
+// the high-resolution timer keeps real time.
+func (r *Recorder) SleepPrecisely() { r.precise = true }
 
 // Full reports whether the event cap was reached.
 func (r *Recorder) Full() bool {
@@ -311,7 +324,7 @@ func (l *Lane) End(err error) {
 //go:noinline
 func (l *Lane) Sleep(ctx context.Context, d time.Duration) error {
 	l.r.record(Event{Lane: l.name, Kind: Sleep, Dur: d}, 1)
-	if err := sleep(ctx, d); err != nil {
+	if err := sleep(ctx, d, l.r.precise); err != nil {
 		return err
 	}
 	l.r.record(Event{Lane: l.name, Kind: Wake}, 1)
@@ -320,11 +333,22 @@ func (l *Lane) Sleep(ctx context.Context, d time.Duration) error {
 
 // sleep waits for d unless ctx ends first, and says why it stopped. It takes
 // no timer for d <= 0, and lives apart from Sleep so that the timer's frame
-// is not on the stack while Sleep reports.
-func sleep(ctx context.Context, d time.Duration) error {
+// is not on the stack while Sleep reports. precise asks for the system's
+// high-resolution timer (see Recorder.SleepPrecisely).
+func sleep(ctx context.Context, d time.Duration, precise bool) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
+	if precise {
+		if ok, err := preciseSleep(ctx, d); ok {
+			return err
+		}
+	}
+	return timerSleep(ctx, d)
+}
+
+// timerSleep is sleep on the Go runtime's timers.
+func timerSleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
