@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,10 +71,13 @@ var (
 		sayPid(run)
 		return errors.New("the scenario failed\non purpose")
 	})
+	sleeps = testScenario("test-sleeps", func(ctx context.Context, run *timeline.Recorder, v scenario.Values) error {
+		return sayPid(run).Sleep(ctx, time.Minute)
+	})
 )
 
 func workerTestRegistry() *Registry {
-	r, err := New(append(all(), panicsInGoroutine, neverReturns, floods, fails)...)
+	r, err := New(append(all(), panicsInGoroutine, neverReturns, floods, fails, sleeps)...)
 	if err != nil {
 		panic(err)
 	}
@@ -295,6 +299,37 @@ func TestWorkerCancelledMidRun(t *testing.T) {
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Go side ended with %v; want errors.Is(err, context.Canceled)", err)
+	}
+	checkGone(t, pidOf(t, events))
+}
+
+// TestWorkerSleepsPrecisely: a worker's lanes sleep on a timerfd (see
+// timeline.Recorder.SleepPrecisely); the Go runtime itself keeps none.
+func TestWorkerSleepsPrecisely(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("SKIP: timerfd is Linux's; elsewhere a worker sleeps on the runtime's timers")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var found atomic.Bool
+	events, _ := runGoSide(t, ctx, workerRunner(t), sleeps, nil, func(e timeline.Event) {
+		p, ok := strings.CutPrefix(e.Label, "pid ")
+		if !ok {
+			return
+		}
+		defer cancel()
+		dir := "/proc/" + p + "/fd"
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !found.Load(); time.Sleep(5 * time.Millisecond) {
+			ents, _ := os.ReadDir(dir)
+			for _, ent := range ents {
+				if target, _ := os.Readlink(dir + "/" + ent.Name()); target == "anon_inode:[timerfd]" {
+					found.Store(true)
+				}
+			}
+		}
+	})
+	if !found.Load() {
+		t.Error("the worker sleeping in a lane had no timerfd open")
 	}
 	checkGone(t, pidOf(t, events))
 }
