@@ -68,7 +68,7 @@ type Runner struct {
 	// (or its end, or for a second at most), so at most cap(ch) of each
 	// are starting at once.
 	// Starting costs CPU (a few milliseconds for a Go worker, most of it
-	// the kernel's; 50-80 ms for CPython). A crowd of runs
+	// the kernel's; 55-80 ms for CPython). A crowd of runs
 	// arriving together would otherwise start hundreds at once, and every
 	// run already going, the server's frames included, would wait behind
 	// them for the CPU. A run waits for its place within its deadline.
@@ -83,7 +83,7 @@ type Runner struct {
 
 // DefaultStartHold is the longest a starting process keeps its place in
 // Runner.GoStarts or PythonStarts: a Go worker reaches its first event in
-// about 10 ms, CPython in 60-80 ms.
+// about 10 ms, CPython in 55-80 ms.
 const DefaultStartHold = time.Second
 
 // Defaults for a run's limits.

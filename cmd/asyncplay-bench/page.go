@@ -41,6 +41,9 @@ func load(ctx context.Context, addr, path string, gzip bool, conns int, warm, du
 // too (an open loop, as wrk2 measures). Below the server's capacity this is
 // the latency a visitor sees.
 func loadAt(ctx context.Context, addr, path string, gzip bool, conns int, rate float64, warm, dur time.Duration) (loadResult, error) {
+	if rate <= 0 || conns <= 0 {
+		return loadResult{}, fmt.Errorf("loadAt: rate %g over %d connections", rate, conns)
+	}
 	return loadPaced(ctx, addr, path, gzip, conns, time.Duration(float64(conns)/rate*float64(time.Second)), warm, dur)
 }
 
@@ -82,7 +85,9 @@ func loadPaced(ctx context.Context, addr, path string, gzip bool, conns int, eve
 // worker sends req over one connection until end: as soon as each answer
 // is in (every 0), or at first, first+every, ... It counts the requests
 // sent in [start, end] (and, with every 0, answered by end), with their
-// latency from when each was due.
+// latency from when each was due. A request the worker slept for counts
+// from when it woke instead: the runtime's timers wake up to a millisecond
+// late, and that lateness is the client's, not the server's.
 func worker(ctx context.Context, addr, req string, first time.Time, every time.Duration, start, end time.Time, lat *[]time.Duration) (n, bad int, err error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
@@ -97,8 +102,11 @@ func worker(ctx context.Context, addr, req string, first time.Time, every time.D
 	for ctx.Err() == nil {
 		if every == 0 {
 			due = time.Now()
-		} else if wait := time.Until(due); wait > 0 {
+		}
+		at := due // the latency counts from here
+		if wait := time.Until(due); wait > 0 {
 			time.Sleep(wait)
+			at = time.Now()
 		}
 		if due.After(end) {
 			return n, bad, nil
@@ -110,7 +118,7 @@ func worker(ctx context.Context, addr, req string, first time.Time, every time.D
 		if err != nil {
 			return n, bad, err
 		}
-		done, at := time.Now(), due
+		done := time.Now()
 		due = due.Add(every)
 		if at.Before(start) || every == 0 && done.After(end) {
 			continue

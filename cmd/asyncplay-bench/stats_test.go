@@ -248,6 +248,10 @@ func TestLoadAt(t *testing.T) {
 		t.Errorf("loadAt = %d requests, %d errors, %d latencies; want about 100, none, one each", res.requests, res.errors, len(res.lat))
 	}
 
+	if _, err := loadAt(context.Background(), addr, "/", false, 4, 0, 0, time.Millisecond); err == nil {
+		t.Error("loadAt at 0 requests a second: no error")
+	}
+
 	// One connection due every 10 ms at a server taking 20: each answer is
 	// later than the one before, by about 10 ms more.
 	slow.Store(true)

@@ -40,6 +40,7 @@ import math
 import os
 import re
 import reprlib
+import select
 import selectors
 import sys
 import threading
@@ -51,6 +52,7 @@ import weakref
 
 _G = globals()
 _mono = time.monotonic
+_wall_sleep = time.sleep  # as imported: a program may replace time.sleep
 _T0 = _mono()          # the run's start on the monotonic clock
 _skipped = 0.0         # seconds the virtual clock jumped ahead of real time
 _VIRTUAL = False
@@ -813,7 +815,7 @@ def _watch(interval):
         return
     while True:
         _step_begun.wait()
-        time.sleep(interval)
+        _wall_sleep(interval)
         # Cleared before the look, so that a step beginning after it sets
         # the event again; one already going is in _steps.
         _step_begun.clear()
@@ -927,9 +929,10 @@ def _after_fork_in_child():
     work is drawn from the parent's side. Its prints go where the parent's
     fd 1 goes (stderr), and the lock a parent thread may have held at the fork
     is replaced."""
-    global _dead, _lock
+    global _dead, _lock, _step_begun
     _dead = True
     _lock = threading.RLock()
+    _step_begun = threading.Event()
     _tls.buf = None
     _tls.stack = []
     _tls.thread = None
@@ -962,22 +965,24 @@ def _threads_busy():
 
 _BaseLoop = asyncio.SelectorEventLoop
 
-# A timer in asyncio wakes late on Linux, for three reasons. epoll counts
-# its wait in whole milliseconds, rounded up; the selector rounds the wait up
-# to a millisecond and the interpreter rounds that again, which makes one
-# wait in eight a millisecond longer still; and the kernel lets a wait run
-# late by a share of its length, its "slack": 0.1%, or 0.5% in a process
-# with a positive nice value, as the tracer's is. A sleep of 0.8 s wakes up
-# to 6 ms late, and a chain of sleeps adds up the lateness of each, so the
-# timeline drifts from the schedule the lesson's numbers describe.
+# A timer in asyncio wakes late on Linux, for two reasons. The selector
+# rounds each wait up to a millisecond for epoll, and the interpreter rounds
+# that again, which makes one wait in eight a millisecond longer still; and
+# the kernel lets a wait run late by a share of its length, its "slack":
+# 0.1%, or 0.5% in a process with a positive nice value, as the tracer's is.
+# A sleep of 0.8 s wakes up to 6 ms late, and a chain of sleeps adds up the
+# lateness of each, so the timeline drifts from the schedule the lesson's
+# numbers describe.
 #
-# The loop's selector waits on epoll itself, for a whole number of
-# milliseconds, and wakes a long wait early by more than its slack; the loop
-# finds its timer not yet due and asks again, until what is left is under a
-# millisecond, which it sleeps out after a look at its file descriptors. I/O
-# that comes during that last sleep waits for it.
+# The loop's selector waits instead with select() on the epoll object's own
+# descriptor, which is readable as soon as any descriptor registered with it
+# is ready, and whose timeout is in microseconds; and it wakes a long wait
+# early by more than its slack. The loop finds its timer not yet due and
+# asks again, for a wait short enough that its slack is microseconds. What
+# is ready is then collected without waiting.
 _EARLY = 0.01        # of a wait longer than _EARLY_FROM
 _EARLY_FROM = 0.002  # seconds
+_select = select.select  # as imported: a program may replace select.select
 
 
 class _PromptSelector(selectors.DefaultSelector):
@@ -985,28 +990,15 @@ class _PromptSelector(selectors.DefaultSelector):
     few milliseconds later."""
 
     def select(self, timeout=None):
-        if timeout is None or timeout <= 0:
+        fileno = getattr(self, "fileno", None)
+        if timeout is None or timeout <= 0 or fileno is None:
             return super().select(timeout)
         if timeout > _EARLY_FROM:
-            early = timeout - timeout * _EARLY
-        else:
-            early = timeout
-        ms = math.floor(early * 1000)
-        if ms > 0:
-            # epoll is level-triggered here, so what this wait sees ready is
-            # still ready for the selector's own look that follows it.
-            poll = getattr(getattr(self, "_selector", None), "poll", None)
-            if poll is None:  # not epoll: its own rounding is all there is
-                return super().select(early)
-            try:
-                poll((ms - 0.5) / 1000, 1)
-            except InterruptedError:
-                pass
-            return super().select(0)
-        ready = super().select(0)
-        if ready:
-            return ready
-        time.sleep(timeout)
+            timeout -= timeout * _EARLY
+        try:
+            _select([fileno()], [], [], timeout)
+        except (OSError, ValueError):  # a descriptor select() cannot take
+            return super().select(timeout)
         return super().select(0)
 
 

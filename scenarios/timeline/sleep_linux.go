@@ -10,10 +10,10 @@ import (
 
 // preciseSleep waits for d on a timerfd, unless ctx ends first. The Go
 // runtime waits for the timerfd as for any file, in epoll, which returns as
-// soon as the timer fires: the kernel's timer slack (50 µs) is all the
-// lateness left, not epoll's whole milliseconds. ok is false, before any
-// wait, if no timerfd could be had; the caller then sleeps on the runtime's
-// timers.
+// soon as the timer fires rather than at its next whole millisecond; what
+// lateness is left is the scheduler's. ok is false, before any wait, if no
+// timerfd could be had (none left under the process's file limit, say); the
+// caller then sleeps on the runtime's timers.
 func preciseSleep(ctx context.Context, d time.Duration) (ok bool, err error) {
 	deadline := time.Now().Add(d)
 	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)

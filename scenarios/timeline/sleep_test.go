@@ -3,7 +3,6 @@ package timeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"runtime"
 	"slices"
@@ -91,7 +90,7 @@ func BenchmarkSleepLateness(b *testing.B) {
 		at := func(l []time.Duration, q int) float64 { return float64(l[len(l)*q/100].Microseconds()) / 1000 }
 		b.ReportMetric(at(late[0], 99), "ms-p99-late-runtime")
 		b.ReportMetric(at(late[1], 99), "ms-p99-late-timerfd")
-		b.Log(fmt.Sprintf("%d sleeps of %v each, alternating: late at p50/p99: runtime timers %.3f/%.3f ms, timerfd %.3f/%.3f ms",
-			n, d, at(late[0], 50), at(late[0], 99), at(late[1], 50), at(late[1], 99)))
+		b.Logf("%d sleeps of %v each, alternating: late at p50/p99: runtime timers %.3f/%.3f ms, timerfd %.3f/%.3f ms",
+			n, d, at(late[0], 50), at(late[0], 99), at(late[1], 50), at(late[1], 99))
 	}
 }
