@@ -1,15 +1,20 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
+
+	"github.com/asyncplay/asyncplay/scenarios"
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
 )
 
 // counters are the server's running totals for /metrics.
@@ -67,11 +72,10 @@ func (s *Server) handleMetrics(c *echo.Context) error {
 	metric("asyncplay_websockets_open", "gauge", "Run WebSockets open now.", s.count.sockets.Load())
 	metric("asyncplay_runs_active", "gauge", "Runs going now (each has one Python process when Python is available).", int64(running))
 	metric("asyncplay_runs_queued", "gauge", "Runs waiting for a free slot.", int64(waiting))
-	py := int64(0)
-	if s.cfg.Python != nil {
-		py = int64(running)
-	}
-	metric("asyncplay_python_processes", "gauge", "Python processes running now.", py)
+	metric("asyncplay_run_slots", "gauge", "Runs that may go at once (--max-runs).", int64(s.cfg.RunSlots))
+	metric("asyncplay_run_deadline_seconds", "gauge", "Longest a run may take (--run-deadline).", int64(cmp.Or(s.cfg.RunDeadline, scenarios.DefaultDeadline)/time.Second))
+	metric("asyncplay_run_max_events", "gauge", "Events one side of a run may record (--run-max-events).", int64(cmp.Or(s.cfg.RunMaxEvents, scenarios.DefaultMaxEvents)))
+	metric("asyncplay_python_processes", "gauge", "Python interpreters running now, for runs and for visitors' own programs, from their start until they are reaped.", pyrun.Running())
 	metric("asyncplay_go_workers", "gauge", "Go worker processes (one per run's Go side) running now.", s.count.goWorkers.Load())
 	starting := int64(len(s.runner.GoStarts) + len(s.runner.PythonStarts))
 	metric("asyncplay_processes_starting", "gauge", "Run processes (Go workers and Python interpreters) starting now: from their start to their first event.", starting)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -225,7 +227,11 @@ func TestOperability(t *testing.T) {
 	}
 	m := get(t, s, "/metrics").Body.String()
 	for _, want := range []string{"asyncplay_websockets_open 0", "asyncplay_runs_active 0", "asyncplay_runs_queued 0",
-		"asyncplay_python_processes 0", "# TYPE asyncplay_events_total counter", "asyncplay_sockets_dropped_total 0"} {
+		"asyncplay_python_processes 0", "# TYPE asyncplay_events_total counter", "asyncplay_sockets_dropped_total 0",
+		// The limits a server takes when none are set: a run slot per core
+		// (at least 2), and the scenarios package's deadline and event cap.
+		fmt.Sprintf("\nasyncplay_run_slots %d\n", max(2, runtime.NumCPU())),
+		"\nasyncplay_run_deadline_seconds 60\n", "\nasyncplay_run_max_events 20000\n"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

@@ -20,6 +20,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -82,20 +83,72 @@ func envOr(name, def string) string {
 	return def
 }
 
-// envInt reads a whole number from the environment, or def.
-func envInt(name string, def int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return n
-	}
-	return def
+// envDefaults reads flags' defaults from the environment. A variable that
+// is set but cannot be read is not quietly replaced by the default: the
+// first such variable is kept in err, and serve refuses to start over it.
+type envDefaults struct{ err error }
+
+// lookup is name's value, or false when it is unset or blank.
+func (e *envDefaults) lookup(name string) (string, bool) {
+	v := strings.TrimSpace(os.Getenv(name))
+	return v, v != ""
 }
 
-// envFloat reads a number from the environment, or def.
-func envFloat(name string, def float64) float64 {
-	if f, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
-		return f
+func (e *envDefaults) fail(name, v, want string) {
+	if e.err == nil {
+		e.err = fmt.Errorf("%s=%q: want %s", name, v, want)
 	}
-	return def
+}
+
+// Int reads a whole number.
+func (e *envDefaults) Int(name string, def int) int {
+	v, ok := e.lookup(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		e.fail(name, v, "a whole number")
+		return def
+	}
+	return n
+}
+
+// Float reads a number.
+func (e *envDefaults) Float(name string, def float64) float64 {
+	v, ok := e.lookup(name)
+	if !ok {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		e.fail(name, v, "a number")
+		return def
+	}
+	return f
+}
+
+// Duration reads a duration such as 90s or 2m.
+func (e *envDefaults) Duration(name string, def time.Duration) time.Duration {
+	v, ok := e.lookup(name)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.fail(name, v, "a duration such as 90s or 2m")
+		return def
+	}
+	return d
+}
+
+// atLeast refuses a flag's value below lowest, naming the flag and what it
+// takes.
+func atLeast[N int | float64 | time.Duration](flag string, v, lowest N, takes string) error {
+	if v < lowest {
+		return fmt.Errorf("--%s %v: want %s", flag, v, takes)
+	}
+	return nil
 }
 
 // goWorker is the command line that runs one Go side in a process of its
@@ -112,21 +165,42 @@ func goWorker() ([]string, error) {
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("asyncplay serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	var env envDefaults
 	addr := fs.String("addr", envOr("ASYNCPLAY_ADDR", ":8080"), "address to listen on (env ASYNCPLAY_ADDR)")
 	dev := fs.Bool("dev", false, "read lessons from ./lessons/content on every request, so edits show on refresh")
 	python := fs.String("python", os.Getenv("ASYNCPLAY_PYTHON"), "python3 to run the Python side (env ASYNCPLAY_PYTHON; default python3 on PATH)")
-	slots := fs.Int("max-runs", envInt("ASYNCPLAY_MAX_RUNS", 0), "runs at once in all, each with one Python process; past it visitors wait in line (env ASYNCPLAY_MAX_RUNS; default: CPU cores, at least 2)")
-	starting := fs.Int("max-starting", envInt("ASYNCPLAY_MAX_STARTING", 0), "processes of each runtime (Go workers, Python interpreters) starting at once; runs arriving together start in turn, so their start-ups do not take the CPU from runs already going (env ASYNCPLAY_MAX_STARTING; default: half the CPU cores, at least 1)")
-	nice := fs.Int("python-nice", envInt("ASYNCPLAY_PYTHON_NICE", 10), "niceness (0-19) of each run's Python process, so a crowd of runs cannot starve the server that sends everyone's frames; 0 keeps it at the server's (env ASYNCPLAY_PYTHON_NICE)")
-	perIP := fs.Int("max-runs-per-client", envInt("ASYNCPLAY_MAX_RUNS_PER_CLIENT", 2), "runs at once from one address (env ASYNCPLAY_MAX_RUNS_PER_CLIENT)")
-	sockets := fs.Int("max-sockets-per-client", envInt("ASYNCPLAY_MAX_SOCKETS_PER_CLIENT", 8), "run WebSockets open at once from one address (env ASYNCPLAY_MAX_SOCKETS_PER_CLIENT)")
-	rate := fs.Float64("rate-limit", envFloat("ASYNCPLAY_RATE_LIMIT", 20), "requests per second from one address, in bursts of up to 5 seconds' worth; static files are not counted (env ASYNCPLAY_RATE_LIMIT)")
-	keep := fs.Int("keep-runs", envInt("ASYNCPLAY_KEEP_RUNS", 500), "finished runs kept for replay and moment links (env ASYNCPLAY_KEEP_RUNS)")
+	slots := fs.Int("max-runs", env.Int("ASYNCPLAY_MAX_RUNS", 0), "runs at once in all, each with one Python process; past it visitors wait in line (env ASYNCPLAY_MAX_RUNS; default 0: CPU cores, at least 2)")
+	starting := fs.Int("max-starting", env.Int("ASYNCPLAY_MAX_STARTING", 0), "processes of each runtime (Go workers, Python interpreters) starting at once; runs arriving together start in turn, so their start-ups do not take the CPU from runs already going (env ASYNCPLAY_MAX_STARTING; default 0: half the CPU cores, at least 1)")
+	nice := fs.Int("python-nice", env.Int("ASYNCPLAY_PYTHON_NICE", 10), "niceness (0-19) of each run's Python process, so a crowd of runs cannot starve the server that sends everyone's frames; 0 keeps it at the server's (env ASYNCPLAY_PYTHON_NICE)")
+	perIP := fs.Int("max-runs-per-client", env.Int("ASYNCPLAY_MAX_RUNS_PER_CLIENT", 2), "runs at once from one address (env ASYNCPLAY_MAX_RUNS_PER_CLIENT)")
+	sockets := fs.Int("max-sockets-per-client", env.Int("ASYNCPLAY_MAX_SOCKETS_PER_CLIENT", 8), "run WebSockets open at once from one address (env ASYNCPLAY_MAX_SOCKETS_PER_CLIENT)")
+	rate := fs.Float64("rate-limit", env.Float("ASYNCPLAY_RATE_LIMIT", 20), "requests per second from one address, in bursts of up to 5 seconds' worth; static files are not counted (env ASYNCPLAY_RATE_LIMIT)")
+	keep := fs.Int("keep-runs", env.Int("ASYNCPLAY_KEEP_RUNS", 500), "finished runs kept for replay and moment links (env ASYNCPLAY_KEEP_RUNS)")
+	keepMiB := fs.Int("keep-runs-mib", env.Int("ASYNCPLAY_KEEP_RUNS_MIB", 64), "memory for the finished runs kept, in MiB; the oldest go first (env ASYNCPLAY_KEEP_RUNS_MIB)")
+	deadline := fs.Duration("run-deadline", env.Duration("ASYNCPLAY_RUN_DEADLINE", scenarios.DefaultDeadline), "longest a run may take, its wait to start included; then it is stopped and says so (env ASYNCPLAY_RUN_DEADLINE)")
+	maxEvents := fs.Int("run-max-events", env.Int("ASYNCPLAY_RUN_MAX_EVENTS", scenarios.DefaultMaxEvents), "events one side of a run may record before it is stopped (env ASYNCPLAY_RUN_MAX_EVENTS)")
 	ownCode := fs.Bool("allow-own-code", false, "let visitors trace programs they type (page /{lang}/own); the server then listens on loopback only")
 	embed := fs.String("embed-origins", os.Getenv("ASYNCPLAY_EMBED_ORIGINS"), "comma-separated sites allowed to embed scenarios in an iframe, e.g. https://docs.example.com (env ASYNCPLAY_EMBED_ORIGINS)")
-	classSetup := classFlags(fs)
+	classSetup := classFlags(fs, &env)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if env.err != nil {
+		return env.err
+	}
+	for _, err := range []error{
+		atLeast("max-runs", *slots, 0, "1 or more, or 0 for the default (the CPU cores, at least 2)"),
+		atLeast("max-runs-per-client", *perIP, 1, "1 or more"),
+		atLeast("max-sockets-per-client", *sockets, 1, "1 or more"),
+		atLeast("rate-limit", *rate, 0.1, "0.1 or more requests a second"),
+		atLeast("keep-runs", *keep, 1, "1 or more"),
+		atLeast("keep-runs-mib", *keepMiB, 1, "1 or more"),
+		atLeast("run-deadline", *deadline, time.Second, "a second or more"),
+		atLeast("run-max-events", *maxEvents, 100, "100 or more"),
+	} {
+		if err != nil {
+			return err
+		}
 	}
 	origins, err := server.ParseOrigins(*embed)
 	if err != nil {
@@ -154,7 +228,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg := server.Config{PythonNice: *nice, MaxStarting: *starting, Logger: log, Lessons: lessons.Embedded(), Static: static.FS(),
-		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep, EmbedOrigins: origins, AllowOwnCode: *ownCode,
+		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep, MaxRunBytes: *keepMiB << 20, EmbedOrigins: origins, AllowOwnCode: *ownCode,
+		RunDeadline: *deadline, RunMaxEvents: *maxEvents,
 		SocketsPerIP: *sockets, RequestsPerSecond: *rate, RequestBurst: int(math.Ceil(*rate * 5))}
 	if blob := os.Getenv("ASYNCPLAY_BENCH_BLOB"); blob != "" {
 		// asyncplay-bench's static baseline: these bytes at /bench/blob.
@@ -212,16 +287,29 @@ func displayAddr(a net.Addr) string {
 	return a.String()
 }
 
+// version names this build: the module version and, when the build was
+// stamped with its commit, the commit (with +dirty for uncommitted
+// changes), then the Go release it was built with.
 func version() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "(unknown)"
 	}
 	v := info.Main.Version
+	var rev, modified string
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
 		}
 	}
-	return v
+	if len(rev) >= 12 && !strings.Contains(v, rev[:12]) {
+		v += " " + rev[:12]
+		if modified == "true" {
+			v += "+dirty"
+		}
+	}
+	return v + " " + info.GoVersion
 }

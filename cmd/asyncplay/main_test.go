@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -40,13 +43,38 @@ func requirePython(t *testing.T) {
 	}
 }
 
+// TestVersion: `asyncplay version` names the build from its build info: a
+// binary built from this checkout names the commit it was built from, and
+// the Go release.
 func TestVersion(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"version"}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if strings.TrimSpace(out.String()) == "" {
-		t.Error("version printed nothing")
+	if got := strings.TrimSpace(out.String()); !strings.HasSuffix(got, " "+runtime.Version()) {
+		t.Errorf("version = %q; want it to end with the Go release, %s", got, runtime.Version())
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI needs git (apt-get install git) to check that a build names its commit")
+		}
+		t.Skip("SKIP: checking that a build names its commit needs git (apt-get install git)")
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skipf("SKIP: not a git checkout git can read (git rev-parse HEAD: %v), so there is no commit for a build to name", err)
+	}
+	bin := filepath.Join(t.TempDir(), "asyncplay")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	got, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rev := strings.TrimSpace(string(head))[:12]; !strings.Contains(string(got), rev) {
+		t.Errorf("a build of commit %s says its version is %q; want the commit in it", rev, strings.TrimSpace(string(got)))
 	}
 }
 

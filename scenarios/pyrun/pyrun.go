@@ -277,6 +277,14 @@ type Options struct {
 	Nice int
 }
 
+// running counts the interpreters Run has started and not yet reaped.
+var running atomic.Int64
+
+// Running is how many interpreters Run has started in this process that
+// have not yet exited (been reaped): runs of every caller, counted from
+// their start to their end.
+func Running() int64 { return running.Load() }
+
 // Lower sets the niceness of every thread of every process in the process
 // group pgid (a run's process, started in a group of its own) to nice,
 // from 1 to 19; 0 does nothing. A server that starts a process per run
@@ -381,12 +389,14 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 		return fmt.Errorf("pyrun: starting %s: %w", p.Path, err)
 	}
 
+	running.Add(1)
 	Lower(cmd.Process.Pid, opt.Nice)
 	r := &run{pgid: cmd.Process.Pid, opt: opt, notify: make(chan struct{}, 1)}
 	exited := make(chan struct{})
 	var waitErr error
 	go func() {
 		waitErr = cmd.Wait()
+		running.Add(-1)
 		close(exited)
 	}()
 

@@ -990,3 +990,38 @@ func TestFind(t *testing.T) {
 		}
 	})
 }
+
+// TestRunningCountsInterpreters: Running counts an interpreter from its
+// start until it has been reaped, whether its run ends cleanly or is
+// cancelled; the server's asyncplay_python_processes reads it.
+func TestRunningCountsInterpreters(t *testing.T) {
+	p := needPython(t)
+	if n := Running(); n != 0 {
+		t.Fatalf("Running before any run = %d; want 0", n)
+	}
+	src := []byte("import asyncio\nprint('up')\nasyncio.run(asyncio.sleep(30))\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var during int64 = -1
+	err := p.Run(ctx, Program{Name: "up.py", Source: src}, Options{}, func(e timeline.Event) {
+		if e.Kind == timeline.Log && e.Label == "up" && during < 0 {
+			during = Running()
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v; want it cancelled after the program said it was up", err)
+	}
+	if during != 1 {
+		t.Errorf("Running while the program ran = %d; want 1", during)
+	}
+	if n := Running(); n != 0 {
+		t.Errorf("Running after Run returned = %d; want 0", n)
+	}
+	if err := p.Run(context.Background(), Program{Name: "quick.py", Source: []byte("print('done')\n")}, Options{}, func(timeline.Event) {}); err != nil {
+		t.Fatalf("a quick run: %v", err)
+	}
+	if n := Running(); n != 0 {
+		t.Errorf("Running after a run that ended by itself = %d; want 0", n)
+	}
+}

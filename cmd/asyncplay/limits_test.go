@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startServe runs serve with args on a free loopback port and returns its
+// URL; the server is stopped, and must have stopped cleanly, when the test
+// ends.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	go io.Copy(io.Discard, pr)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve after shutdown = %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop within 15 s")
+		}
+	})
+	i := strings.Index(line, "http://")
+	if err != nil || i < 0 {
+		t.Fatalf("start-up line %q (%v) has no address", line, err)
+	}
+	return strings.TrimSpace(line[i:])
+}
+
+// TestLimitsReachTheServer: limits given as flags and in the environment
+// are the ones the server runs with (as /metrics reports them), and a flag
+// wins over its variable.
+func TestLimitsReachTheServer(t *testing.T) {
+	t.Setenv("ASYNCPLAY_MAX_RUNS", "3")
+	t.Setenv("ASYNCPLAY_RUN_MAX_EVENTS", "7000")
+	url := startServe(t, "--run-deadline", "90s", "--run-max-events", "5000")
+	resp, err := http.Get(url + "metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"\nasyncplay_run_slots 3\n", "\nasyncplay_run_deadline_seconds 90\n", "\nasyncplay_run_max_events 5000\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
+		}
+	}
+}
+
+// TestServeRefusesBadLimits: a limit that cannot be read, or is out of
+// range, stops the server before it starts, naming the variable or flag;
+// it is never quietly replaced by a default.
+func TestServeRefusesBadLimits(t *testing.T) {
+	tests := []struct {
+		env, val string // a variable to set, if any
+		args     []string
+		want     string
+	}{
+		{"ASYNCPLAY_MAX_RUNS", "ten", nil, `ASYNCPLAY_MAX_RUNS="ten": want a whole number`},
+		{"ASYNCPLAY_RATE_LIMIT", "fast", nil, `ASYNCPLAY_RATE_LIMIT="fast": want a number`},
+		{"ASYNCPLAY_RATE_LIMIT", "NaN", nil, `ASYNCPLAY_RATE_LIMIT="NaN": want a number`},
+		{"ASYNCPLAY_RUN_DEADLINE", "60", nil, `ASYNCPLAY_RUN_DEADLINE="60": want a duration`},
+		{"ASYNCPLAY_CLASS_CAPACITY", "1e3", nil, `ASYNCPLAY_CLASS_CAPACITY="1e3": want a whole number`},
+		{"", "", []string{"--max-runs", "-1"}, "--max-runs -1: want 1 or more, or 0"},
+		{"", "", []string{"--max-runs-per-client", "0"}, "--max-runs-per-client 0: want 1 or more"},
+		{"", "", []string{"--max-sockets-per-client", "-3"}, "--max-sockets-per-client -3: want 1 or more"},
+		{"", "", []string{"--rate-limit", "0"}, "--rate-limit 0: want 0.1 or more"},
+		{"", "", []string{"--keep-runs", "0"}, "--keep-runs 0: want 1 or more"},
+		{"", "", []string{"--keep-runs-mib", "-1"}, "--keep-runs-mib -1: want 1 or more"},
+		{"", "", []string{"--run-deadline", "10ms"}, "--run-deadline 10ms: want a second or more"},
+		{"", "", []string{"--run-max-events", "5"}, "--run-max-events 5: want 100 or more"},
+		{"", "", []string{"--class-capacity", "0"}, "--class-capacity 0: want 1 or more"},
+		{"", "", []string{"--max-classes", "-1"}, "--max-classes -1: want 1 or more"},
+		{"", "", []string{"--class-join-rate", "0"}, "--class-join-rate 0: want 1 or more"},
+	}
+	for _, tt := range tests {
+		name := tt.env + "=" + tt.val
+		if tt.env == "" {
+			name = strings.Join(tt.args, " ")
+		}
+		t.Run(name, func(t *testing.T) {
+			if tt.env != "" {
+				t.Setenv(tt.env, tt.val)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err := run(ctx, append([]string{"--addr", "127.0.0.1:0"}, tt.args...), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("serve = %v; want an error saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestBlankVariablesAreDefaults: a variable set to nothing (as a compose
+// file's empty entry leaves it) means the default, not an error.
+func TestBlankVariablesAreDefaults(t *testing.T) {
+	t.Setenv("ASYNCPLAY_MAX_RUNS", " ")
+	t.Setenv("ASYNCPLAY_RUN_DEADLINE", "")
+	url := startServe(t)
+	resp, err := http.Get(url + "metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "\nasyncplay_run_deadline_seconds 60\n") {
+		t.Error("/metrics: a blank ASYNCPLAY_RUN_DEADLINE did not leave the default of 60 s")
+	}
+}
