@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
 	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/scenarios/timeline"
 )
@@ -171,7 +172,7 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 	left := timeLeft(ctx, 0) // until the deadline, which the worker keeps too
 	args := append(slices.Clone(r.GoWorker[1:]), workerArgs(s, v, maxEvents, left)...)
 	cmd := exec.Command(r.GoWorker[0], args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = pyrun.ProcAttr()
 	stderr := &tailWriter{keep: workerStderrKeep}
 	cmd.Stderr = stderr
 	cmd.WaitDelay = workerReapGrace // should anything outside the group hold stderr open

@@ -378,7 +378,7 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 	cmd.Stdin = stdin
 	cmd.Stdout = outW
 	cmd.Stderr = errW
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = ProcAttr()
 	cmd.WaitDelay = time.Second // bounds the copy of the source to stdin
 	err = cmd.Start()
 	outW.Close()

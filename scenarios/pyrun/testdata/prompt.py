@@ -13,8 +13,10 @@ real_select = tracer._select
 
 
 def noting_select(r, w, x, timeout):
-    waits.append(timeout)
-    return real_select(r, w, x, timeout)
+    start = time.monotonic()
+    ready = real_select(r, w, x, timeout)
+    waits.append("%r/%r" % (timeout, time.monotonic() - start))
+    return ready
 
 
 tracer._select = noting_select
@@ -26,7 +28,7 @@ async def main():
     for d in (0.5, 0.3):
         waits.clear()
         await asyncio.sleep(d)
-        print("slept", d, "waits", ",".join(repr(w) for w in waits))
+        print("slept", d, "waits", ",".join(waits))
 
     # A socket that becomes readable during a long wait is read at once.
     a, b = socket.socketpair()
