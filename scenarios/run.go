@@ -77,8 +77,14 @@ type Runner struct {
 	// DefaultStartHold).
 	StartHold time.Duration
 	// WaitingToStart, when set, counts the processes waiting for their
-	// turn to start now.
+	// turn to start now, or for a place among PythonSlots.
 	WaitingToStart *atomic.Int64
+	// PythonSlots, when set, caps the interpreters alive at once, apart
+	// from whatever caps the runs: a run's Python side waits for a place
+	// (the side shows it starting) and holds it until its interpreter has
+	// ended. A cap below the runs' own keeps Python's memory in bounds on a
+	// small machine while every run's Go side goes on.
+	PythonSlots chan struct{}
 }
 
 // DefaultStartHold is the longest a starting process keeps its place in
@@ -117,6 +123,12 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 		if s.PythonSet != nil {
 			prog.Set = s.PythonSet(v)
 		}
+		free, err := r.WaitForPython(ctx)
+		if err != nil {
+			sink.End(Python, err)
+			return
+		}
+		defer free()
 		started, err := r.WaitToStart(ctx, Python)
 		if err != nil {
 			sink.End(Python, err)
@@ -193,6 +205,35 @@ func (r *Runner) WaitToStart(ctx context.Context, rt Runtime) (started func(), e
 			return nil, fmt.Errorf("the %s run was still waiting to start at its deadline, with the server busy starting others: %w", name, ctx.Err())
 		}
 		return nil, fmt.Errorf("the %s run was cancelled before it started: %w", name, ctx.Err())
+	}
+}
+
+// WaitForPython waits, unless ctx ends first, for a place among
+// PythonSlots, and returns the function that gives it back: call it once the
+// interpreter has ended; calls after the first do nothing. With no cap set
+// it returns at once.
+func (r *Runner) WaitForPython(ctx context.Context) (free func(), err error) {
+	if r.PythonSlots == nil {
+		return func() {}, nil
+	}
+	give := sync.OnceFunc(func() { <-r.PythonSlots })
+	select {
+	case r.PythonSlots <- struct{}{}:
+		return give, nil
+	default:
+	}
+	if r.WaitingToStart != nil {
+		r.WaitingToStart.Add(1)
+		defer r.WaitingToStart.Add(-1)
+	}
+	select {
+	case r.PythonSlots <- struct{}{}:
+		return give, nil
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("the Python run was still waiting for one of the server's %d interpreters to be free at its deadline: %w", cap(r.PythonSlots), ctx.Err())
+		}
+		return nil, fmt.Errorf("the Python run was cancelled while it waited for a free interpreter: %w", ctx.Err())
 	}
 }
 

@@ -172,3 +172,73 @@ func (s *endSink) End(rt Runtime, err error) {
 	}
 	s.ends[rt] = err
 }
+
+// TestPythonSlotsCapInterpreters: with room for one interpreter, two runs
+// at once run their Python sides one after the other (never two alive at
+// once, both finished), while their Go sides need no place; a run whose
+// place does not come before its deadline says so.
+func TestPythonSlotsCapInterpreters(t *testing.T) {
+	py, err := pyrun.Find(context.Background())
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs python3 >= 3.11 (apt-get install python3): %v", err)
+		}
+		t.Skipf("SKIP: needs python3 >= 3.11 (apt-get install python3): %v", err)
+	}
+	r := &Runner{Python: &py, PythonSlots: make(chan struct{}, 1), WaitingToStart: new(atomic.Int64)}
+	s := Default().Get("semaphore")
+	v, probs := s.Parse(map[string][]string{"downloads": {"2"}, "limit": {"1"}, "delays": {"0.2,0.2"}})
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	var most, waited atomic.Int64
+	watching, stop := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watching)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			if n := pyrun.Running(); n > most.Load() {
+				most.Store(n)
+			}
+			if r.WaitingToStart.Load() > 0 {
+				waited.Store(1)
+			}
+		}
+	}()
+	sinks := []*endSink{{}, {}}
+	var wg sync.WaitGroup
+	for _, sink := range sinks {
+		wg.Go(func() { r.Run(context.Background(), s, v, sink) })
+	}
+	wg.Wait()
+	close(stop)
+	<-watching
+	for i, sink := range sinks {
+		for _, rt := range []Runtime{Go, Python} {
+			if err, ok := sink.ends[rt]; !ok || err != nil {
+				t.Errorf("run %d: %s side ended with %v (ended: %v); want it finished", i, rt, err, ok)
+			}
+		}
+	}
+	if n := most.Load(); n != 1 {
+		t.Errorf("at most %d interpreters alive at once; want 1, the cap", n)
+	}
+	if waited.Load() == 0 {
+		t.Error("no Python side was ever counted waiting for its place")
+	}
+	if len(r.PythonSlots) != 0 {
+		t.Errorf("%d places still taken after both runs ended", len(r.PythonSlots))
+	}
+
+	r.PythonSlots <- struct{}{} // taken by a run that never ends
+	r.Deadline = 200 * time.Millisecond
+	sink := &endSink{}
+	r.Run(context.Background(), s, v, sink)
+	if err := sink.ends[Python]; !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "waiting for one of the server's 1 interpreters") {
+		t.Errorf("Python side with no interpreter free = %v; want it still waiting for one at its deadline", err)
+	}
+}

@@ -73,6 +73,7 @@ func (s *Server) handleMetrics(c *echo.Context) error {
 	metric("asyncplay_runs_active", "gauge", "Runs going now (each has one Python process when Python is available).", int64(running))
 	metric("asyncplay_runs_queued", "gauge", "Runs waiting for a free slot.", int64(waiting))
 	metric("asyncplay_run_slots", "gauge", "Runs that may go at once (--max-runs).", int64(s.cfg.RunSlots))
+	metric("asyncplay_python_slots", "gauge", "Python interpreters that may be alive at once (--max-python).", int64(s.cfg.MaxPython))
 	metric("asyncplay_run_deadline_seconds", "gauge", "Longest a run may take (--run-deadline).", int64(cmp.Or(s.cfg.RunDeadline, scenarios.DefaultDeadline)/time.Second))
 	metric("asyncplay_run_max_events", "gauge", "Events one side of a run may record (--run-max-events).", int64(cmp.Or(s.cfg.RunMaxEvents, scenarios.DefaultMaxEvents)))
 	metric("asyncplay_python_processes", "gauge", "Python interpreters running now, for runs and for visitors' own programs, from their start until they are reaped.", pyrun.Running())

@@ -56,7 +56,12 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 		// The wait for a turn to start has a deadline of its own, so a
 		// program that waited still gets its whole ownCodeDeadline.
 		waitCtx, cancelWait := context.WithTimeout(c.Request().Context(), ownCodeDeadline)
-		started, runErr := s.runner.WaitToStart(waitCtx, scenarios.Python)
+		free, runErr := s.runner.WaitForPython(waitCtx)
+		var started func()
+		if runErr == nil {
+			defer free()
+			started, runErr = s.runner.WaitToStart(waitCtx, scenarios.Python)
+		}
 		cancelWait()
 		if runErr == nil {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), ownCodeDeadline+5*time.Second)

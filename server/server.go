@@ -71,6 +71,10 @@ type Config struct {
 	// this also caps Python processes. Past the cap, visitors wait in line.
 	RunSlots  int
 	RunsPerIP int
+	// MaxPython caps the Python interpreters alive at once, for runs and
+	// for visitors' own programs (default RunSlots); below RunSlots, runs'
+	// Python sides wait their turn while their Go sides go on.
+	MaxPython int
 	// EmbedOrigins are the sites (scheme://host[:port]) whose pages may put
 	// /embed/ pages in an iframe and open run WebSockets (see ParseOrigins).
 	EmbedOrigins []string
@@ -195,6 +199,10 @@ func New(cfg Config) (*Server, error) {
 	if s.cfg.RunsPerIP <= 0 {
 		s.cfg.RunsPerIP = 2
 	}
+	if s.cfg.MaxPython <= 0 {
+		s.cfg.MaxPython = s.cfg.RunSlots
+	}
+	s.runner.PythonSlots = make(chan struct{}, s.cfg.MaxPython)
 	s.queue = newRunQueue(s.cfg.RunSlots, s.cfg.RunsPerIP)
 	s.queue.tellEvery = s.cfg.FrameEvery
 	s.pages = newPageCache(0)

@@ -231,6 +231,7 @@ func TestOperability(t *testing.T) {
 		// The limits a server takes when none are set: a run slot per core
 		// (at least 2), and the scenarios package's deadline and event cap.
 		fmt.Sprintf("\nasyncplay_run_slots %d\n", max(2, runtime.NumCPU())),
+		fmt.Sprintf("\nasyncplay_python_slots %d\n", max(2, runtime.NumCPU())),
 		"\nasyncplay_run_deadline_seconds 60\n", "\nasyncplay_run_max_events 20000\n"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -48,6 +48,7 @@ func startServe(t *testing.T, args ...string) string {
 func TestLimitsReachTheServer(t *testing.T) {
 	t.Setenv("ASYNCPLAY_MAX_RUNS", "3")
 	t.Setenv("ASYNCPLAY_RUN_MAX_EVENTS", "7000")
+	t.Setenv("ASYNCPLAY_MAX_PYTHON", "2")
 	url := startServe(t, "--run-deadline", "90s", "--run-max-events", "5000")
 	resp, err := http.Get(url + "metrics")
 	if err != nil {
@@ -55,7 +56,7 @@ func TestLimitsReachTheServer(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{"\nasyncplay_run_slots 3\n", "\nasyncplay_run_deadline_seconds 90\n", "\nasyncplay_run_max_events 5000\n"} {
+	for _, want := range []string{"\nasyncplay_run_slots 3\n", "\nasyncplay_run_deadline_seconds 90\n", "\nasyncplay_run_max_events 5000\n", "\nasyncplay_python_slots 2\n"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
 		}
@@ -78,6 +79,7 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{"ASYNCPLAY_CLASS_CAPACITY", "1e3", nil, `ASYNCPLAY_CLASS_CAPACITY="1e3": want a whole number`},
 		{"", "", []string{"--max-runs", "-1"}, "--max-runs -1: want 1 or more, or 0"},
 		{"", "", []string{"--max-runs-per-client", "0"}, "--max-runs-per-client 0: want 1 or more"},
+		{"", "", []string{"--max-python", "-2"}, "--max-python -2: want 1 or more, or 0"},
 		{"", "", []string{"--max-sockets-per-client", "-3"}, "--max-sockets-per-client -3: want 1 or more"},
 		{"", "", []string{"--rate-limit", "0"}, "--rate-limit 0: want 0.1 or more"},
 		{"", "", []string{"--keep-runs", "0"}, "--keep-runs 0: want 1 or more"},

@@ -172,6 +172,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	slots := fs.Int("max-runs", env.Int("ASYNCPLAY_MAX_RUNS", 0), "runs at once in all, each with one Python process; past it visitors wait in line (env ASYNCPLAY_MAX_RUNS; default 0: CPU cores, at least 2)")
 	starting := fs.Int("max-starting", env.Int("ASYNCPLAY_MAX_STARTING", 0), "processes of each runtime (Go workers, Python interpreters) starting at once; runs arriving together start in turn, so their start-ups do not take the CPU from runs already going (env ASYNCPLAY_MAX_STARTING; default 0: half the CPU cores, at least 1)")
 	nice := fs.Int("python-nice", env.Int("ASYNCPLAY_PYTHON_NICE", 10), "niceness (0-19) of each run's Python process, so a crowd of runs cannot starve the server that sends everyone's frames; 0 keeps it at the server's (env ASYNCPLAY_PYTHON_NICE)")
+	maxPython := fs.Int("max-python", env.Int("ASYNCPLAY_MAX_PYTHON", 0), "Python interpreters alive at once, for runs and visitors' own programs; below --max-runs, runs' Python sides wait their turn while their Go sides go on (env ASYNCPLAY_MAX_PYTHON; default 0: the same as --max-runs)")
 	perIP := fs.Int("max-runs-per-client", env.Int("ASYNCPLAY_MAX_RUNS_PER_CLIENT", 2), "runs at once from one address (env ASYNCPLAY_MAX_RUNS_PER_CLIENT)")
 	sockets := fs.Int("max-sockets-per-client", env.Int("ASYNCPLAY_MAX_SOCKETS_PER_CLIENT", 8), "run WebSockets open at once from one address (env ASYNCPLAY_MAX_SOCKETS_PER_CLIENT)")
 	rate := fs.Float64("rate-limit", env.Float("ASYNCPLAY_RATE_LIMIT", 20), "requests per second from one address, in bursts of up to 5 seconds' worth; static files are not counted (env ASYNCPLAY_RATE_LIMIT)")
@@ -190,6 +191,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	for _, err := range []error{
 		atLeast("max-runs", *slots, 0, "1 or more, or 0 for the default (the CPU cores, at least 2)"),
+		atLeast("max-python", *maxPython, 0, "1 or more, or 0 for the same as --max-runs"),
 		atLeast("max-runs-per-client", *perIP, 1, "1 or more"),
 		atLeast("max-sockets-per-client", *sockets, 1, "1 or more"),
 		atLeast("rate-limit", *rate, 0.1, "0.1 or more requests a second"),
@@ -229,7 +231,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg := server.Config{PythonNice: *nice, MaxStarting: *starting, Logger: log, Lessons: lessons.Embedded(), Static: static.FS(),
 		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep, MaxRunBytes: *keepMiB << 20, EmbedOrigins: origins, AllowOwnCode: *ownCode,
-		RunDeadline: *deadline, RunMaxEvents: *maxEvents,
+		RunDeadline: *deadline, RunMaxEvents: *maxEvents, MaxPython: *maxPython,
 		SocketsPerIP: *sockets, RequestsPerSecond: *rate, RequestBurst: int(math.Ceil(*rate * 5))}
 	if blob := os.Getenv("ASYNCPLAY_BENCH_BLOB"); blob != "" {
 		// asyncplay-bench's static baseline: these bytes at /bench/blob.
