@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,7 +33,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
+		if binDir != "" {
+			os.RemoveAll(binDir)
+		}
+	}))
 }
 
 func requirePython(t *testing.T) {
@@ -64,12 +71,7 @@ func TestVersion(t *testing.T) {
 	if err != nil {
 		t.Skipf("SKIP: not a git checkout git can read (git rev-parse HEAD: %v), so there is no commit for a build to name", err)
 	}
-	bin := filepath.Join(t.TempDir(), "asyncplay")
-	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	got, err := exec.Command(bin, "version").Output()
+	got, err := exec.Command(buildBinary(t), "version").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,5 +248,83 @@ func TestMaxStartingRange(t *testing.T) {
 	err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--max-starting", "-1"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--max-starting -1") {
 		t.Errorf("--max-starting -1: %v; want an error naming the flag", err)
+	}
+}
+
+var (
+	binOnce sync.Once
+	binDir  string
+	bin     string
+	binErr  error
+)
+
+// buildBinary builds this command once for the tests that need the real
+// executable (its main, its signals), stamped with its commit where git
+// can say it; the binary is removed when the tests end (see TestMain).
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "asyncplay-bin-")
+		if binErr != nil {
+			return
+		}
+		bin = filepath.Join(binDir, "asyncplay")
+		vcs := "-buildvcs=auto"
+		if _, err := exec.LookPath("git"); err == nil {
+			vcs = "-buildvcs=true"
+		}
+		if b, err := exec.Command("go", "build", vcs, "-o", bin, ".").CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, b)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return bin
+}
+
+// TestSIGTERMDrains runs the real executable and sends it SIGTERM, as a
+// service manager would: it stops listening, says so, and exits 0 within
+// the shutdown bound, leaving no process of its own behind.
+func TestSIGTERMDrains(t *testing.T) {
+	exe := buildBinary(t)
+	cmd := exec.Command(exe, "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "ASYNCPLAY_PYTHON=/nonexistent/python3") // no interpreter to wait for
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	i := strings.Index(line, "http://")
+	if err != nil || i < 0 {
+		t.Fatalf("start-up line %q (%v); stderr:\n%s", line, err, stderr.String())
+	}
+	url := strings.TrimSpace(line[i:])
+	resp, err := http.Get(url + "en/lessons/semaphore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("after SIGTERM the server exited with %v; want 0\nstderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the server was still running 15 s after SIGTERM\nstderr:\n%s", stderr.String())
+	}
+	if _, err := http.Get(url + "healthz"); err == nil {
+		t.Error("the server still answered after it exited")
 	}
 }
