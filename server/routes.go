@@ -13,11 +13,11 @@ import (
 func (s *Server) routes() {
 	e := s.e
 	e.Use(middleware.RequestID())
+	e.Use(s.securityHeaders) // before anything that may answer early (413, 429)
 	e.Use(s.requestLog())
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(64 << 10)) // no route takes a body; refuse big ones early
 	e.Use(s.rateLimit())
-	e.Use(s.securityHeaders)
 	e.Use(compress())
 
 	e.GET("/", s.handleRoot)

@@ -120,6 +120,9 @@ type Server struct {
 	socketsByIP map[string]int
 
 	readHeaderTimeout time.Duration // 10 s; shorter in tests
+	readTimeout       time.Duration // 30 s; shorter in tests
+	writeTimeout      time.Duration // 2 min; shorter in tests
+	idleTimeout       time.Duration // 2 min; shorter in tests
 
 	// base ends when the server shuts down; every WebSocket watches it.
 	base context.Context
@@ -246,11 +249,22 @@ func (s *Server) lessonsNow() (*lessons.Catalog, error) {
 // processes killed; it returns once every handler has finished, or after
 // the grace period.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// ReadTimeout bounds the whole request, body included; no route takes a
+	// body over 64 KiB. WriteTimeout runs from the end of the request's
+	// headers to the end of the response, so it bounds the handler and the
+	// write together. The slowest handler is POST /{lang}/own (up to 20 s
+	// waiting for its turn to start and 25 s running); the largest responses
+	// are replay pages, and one with both sides at the 20,000-event cap is
+	// about 12 MB, 850 KB gzipped, which two minutes lets through at 7 KB/s.
+	// Neither timeout reaches a WebSocket: net/http clears both deadlines
+	// when a handler hijacks the connection, and coder/websocket sets none
+	// of its own on it (TestTimeoutsSpareWebSockets).
 	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: cmp.Or(s.readHeaderTimeout, 10*time.Second),
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadTimeout:       cmp.Or(s.readTimeout, 30*time.Second),
+		WriteTimeout:      cmp.Or(s.writeTimeout, 2*time.Minute),
+		IdleTimeout:       cmp.Or(s.idleTimeout, 2*time.Minute),
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
