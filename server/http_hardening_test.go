@@ -476,3 +476,53 @@ func TestTimeoutsSpareWebSockets(t *testing.T) {
 		}
 	})
 }
+
+// TestShutdownIsBounded: a request that ignores the server stopping (a
+// handler stuck in a call that takes no context) does not hold the process
+// up: Serve returns once the grace period is over, saying so.
+func TestShutdownIsBounded(t *testing.T) {
+	s := newServer(t, nil)
+	s.shutdownGrace = 300 * time.Millisecond
+	stuck, release := make(chan struct{}), make(chan struct{})
+	handlerDone := make(chan struct{})
+	s.e.GET("/hardening/stuck", func(c *echo.Context) error {
+		defer close(handlerDone)
+		close(stuck)
+		<-release // deaf to the request's context
+		return c.String(http.StatusOK, "late")
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	go func() {
+		if resp, err := client.Get("http://" + ln.Addr().String() + "/hardening/stuck"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case <-stuck:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stuck request never reached its handler")
+	}
+	stop()
+	start := time.Now()
+	select {
+	case err := <-served:
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("Serve returned %v after the stop; want about the 300 ms grace period", took)
+		}
+		if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Serve = %v; want it to say the grace period ran out", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("Serve still waiting 10 s after the stop, with a 300 ms grace period")
+	}
+	close(release)
+	<-handlerDone
+}

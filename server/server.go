@@ -123,6 +123,7 @@ type Server struct {
 	readTimeout       time.Duration // 30 s; shorter in tests
 	writeTimeout      time.Duration // 2 min; shorter in tests
 	idleTimeout       time.Duration // 2 min; shorter in tests
+	shutdownGrace     time.Duration // 10 s; shorter in tests
 
 	// base ends when the server shuts down; every WebSocket watches it.
 	base context.Context
@@ -276,7 +277,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	grace, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	grace, cancel := context.WithTimeout(context.Background(), cmp.Or(s.shutdownGrace, 10*time.Second))
 	defer cancel()
 	s.halt() // tells every WebSocket to close with 1001 and cancels its run
 	err := hs.Shutdown(grace)
