@@ -98,6 +98,7 @@ type classState struct {
 	rooms       map[string]*room                   // rooms this instance owns
 	hubs        map[string]*hub                    // rooms this instance has sockets in
 	joins       *middleware.RateLimiterMemoryStore // class sockets opened, per address
+	classPages  *middleware.RateLimiterMemoryStore // students' join and class page views, per address
 	classClosed bool
 	classWG     sync.WaitGroup // room loops and runs
 }
@@ -128,6 +129,20 @@ func (s *Server) setCookie(c *echo.Context, name, value, path string, strict boo
 	}
 	c.SetCookie(&http.Cookie{Name: name, Value: url.QueryEscape(value), Path: path, HttpOnly: true,
 		Secure: c.Request().TLS != nil, SameSite: mode, MaxAge: int(s.cfg.Class.MaxAge / time.Second)})
+}
+
+// classPageLimit meters the pages a student loads to join (the join form's
+// answer and the class page) per address, in place of the server-wide
+// request limit, which a class behind one school NAT would use up after
+// some thirty phones: two views a student, at the pace and burst that
+// --class-join-rate gives class sockets.
+func (s *Server) classPageLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if ok, _ := s.classPages.Allow(c.RealIP()); !ok {
+			return echo.ErrTooManyRequests
+		}
+		return next(c)
+	}
 }
 
 // joinAllowed rate-limits class sockets per address.

@@ -33,8 +33,8 @@ func (s *Server) routes() {
 	e.GET("/embed-demo", s.handleEmbedDemo)
 	e.GET("/:lang/class", s.handleClassHome)
 	e.POST("/:lang/class", s.handleClassCreate)
-	e.GET("/class/join", s.handleClassJoin)
-	e.GET("/class/:code", s.handleClassPage)
+	e.GET("/class/join", s.handleClassJoin, s.classPageLimit)
+	e.GET("/class/:code", s.handleClassPage, s.classPageLimit)
 	e.GET("/class/:code/teach", s.handleClassTeach)
 	e.GET("/class/:code/qr.svg", s.handleClassQR)
 	e.GET("/class/:code/ws", s.handleClassSocket)
@@ -80,13 +80,32 @@ func (s *Server) handleCodeCSS(c *echo.Context) error {
 
 // rateLimit caps requests per address (the TCP peer's, which a spoofed
 // X-Forwarded-For cannot change: the IPExtractor is ExtractIPDirect).
-// Static files are not counted.
+// Static files are not counted, nor what a student loads to join a class
+// (classStudentPath), which the class's own limits meter.
 func (s *Server) rateLimit() echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Skipper: func(c *echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/static/") },
+		Skipper: func(c *echo.Context) bool {
+			p := c.Request().URL.Path
+			return strings.HasPrefix(p, "/static/") || (c.Request().Method == http.MethodGet && classStudentPath(p))
+		},
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: s.cfg.RequestsPerSecond, Burst: s.cfg.RequestBurst, ExpiresIn: 3 * time.Minute,
 		}),
 		DenyHandler: func(c *echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
 	})
+}
+
+// classStudentPath reports whether p is what a student loads to join a
+// class: the join form's answer, a class page or its socket (not the
+// teacher's pages or commands).
+func classStudentPath(p string) bool {
+	if p == "/class/join" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(p, "/class/")
+	if !ok || rest == "" {
+		return false
+	}
+	code, tail, _ := strings.Cut(rest, "/")
+	return code != "" && (tail == "" && !strings.HasSuffix(rest, "/") || tail == "ws")
 }

@@ -196,6 +196,8 @@ func New(cfg Config) (*Server, error) {
 	s.rooms, s.hubs = map[string]*room{}, map[string]*hub{}
 	s.joins = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 		Rate: s.cfg.Class.JoinRate, Burst: s.cfg.Class.JoinBurst, ExpiresIn: 3 * time.Minute})
+	s.classPages = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: 2 * s.cfg.Class.JoinRate, Burst: 2 * s.cfg.Class.JoinBurst, ExpiresIn: 3 * time.Minute})
 	s.runs = newRunStore(cfg.MaxRuns, cfg.MaxRunBytes)
 	if s.cfg.RunSlots <= 0 {
 		s.cfg.RunSlots = max(2, runtime.NumCPU())
