@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -199,4 +200,49 @@ func TestRunWaitsItsTurnToStart(t *testing.T) {
 		t.Errorf("metrics after the run still count processes starting or waiting:\n%s", body)
 	}
 	waitNoChildren(t)
+}
+
+// TestRunFailureLoggedWithRequestID: the log line a failed run side writes
+// carries the id of the request that opened its socket, the same id as the
+// request's own log line, so the two can be found together.
+func TestRunFailureLoggedWithRequestID(t *testing.T) {
+	logs := &logTail{}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Logger: slog.New(slog.NewTextHandler(logs, nil)), Lessons: lessons.Embedded(), Static: static.FS(),
+		NoPython: errors.New("no python3 in this test"), GoWorker: []string{exe, panickingWorker}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	const id = "req-7c1f0a"
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/ws/run/en/semaphore/semaphore?downloads=2&limit=1&delays=0.1,0.1",
+		&websocket.DialOptions{HTTPHeader: http.Header{"X-Request-Id": {id}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	c.SetReadLimit(8 << 20)
+	readAll(t, c, 20*time.Second)
+	var failed, request string
+	for _, line := range strings.Split(logs.last(1000), "\n") {
+		switch {
+		case strings.Contains(line, `msg="run side failed"`):
+			failed = line
+		case strings.Contains(line, "/ws/run/"):
+			request = line
+		}
+	}
+	if !strings.Contains(failed, "id="+id) {
+		t.Errorf("the failed side's log line %q does not carry the request id %s", failed, id)
+	}
+	if !strings.Contains(request, "id="+id) {
+		t.Errorf("the request's own log line %q does not carry id %s", request, id)
+	}
 }

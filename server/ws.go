@@ -61,7 +61,8 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	}
 	s.ws.Add(1)
 	s.count.sockets.Add(1)
-	rs := &runSocket{s: s, conn: conn, lang: lang, slug: l.Slug, sc: sc, vals: vals, ip: ip}
+	rs := &runSocket{s: s, conn: conn, lang: lang, slug: l.Slug, sc: sc, vals: vals, ip: ip,
+		reqID: c.Response().Header().Get(echo.HeaderXRequestID)}
 	rs.begin()
 	// The socket outlives this handler: the net/http goroutine that ran it
 	// goes, and a visitor waiting in line costs only the socket's reader.
@@ -80,6 +81,9 @@ type runSocket struct {
 	sc   *scenario.Scenario
 	vals scenario.Values
 	ip   string // counted against SocketsPerIP until finish
+	// reqID is the upgrade request's id (X-Request-Id), which the run's
+	// log lines carry, so they can be found beside the request's own.
+	reqID string
 
 	ctx        context.Context // ends when the visitor goes or the server stops
 	cancel     context.CancelFunc
@@ -121,7 +125,7 @@ func (rs *runSocket) begin() {
 		defer peerGone()
 		_, _, _ = conn.Reader(gone)
 	}()
-	rs.ctx, rs.cancel = context.WithCancel(s.base)
+	rs.ctx, rs.cancel = context.WithCancel(context.WithValue(s.base, requestIDKey{}, rs.reqID))
 	rs.stopWatch = context.AfterFunc(gone, rs.cancel)
 	rs.mu.Lock()
 	defer rs.mu.Unlock() // admitted and abandon wait for rs.tk
@@ -297,12 +301,19 @@ func (rs *runSocket) run() {
 	}
 }
 
+// requestIDKey is the context key of the id of the request a run came
+// from, as the request log names it ("id").
+type requestIDKey struct{}
+
 // startRun runs sc with vals on both runtimes until they end or ctx does;
 // done closes when the run's goroutines and processes are gone. The state
 // collects the events for frames.
 func (s *Server) startRun(ctx context.Context, lang string, sc *scenario.Scenario, vals scenario.Values) (*runState, <-chan struct{}) {
 	st := newRunState(lang, s.sideNames(), capsOf(sc, vals))
 	st.events, st.log = &s.count.events, s.log
+	if id, _ := ctx.Value(requestIDKey{}).(string); id != "" {
+		st.log = s.log.With("id", id)
+	}
 	s.count.runs.Add(1)
 	done := make(chan struct{})
 	go func() {
