@@ -290,6 +290,11 @@ func workerFailure(waitErr error, stderr string) error {
 	case 2: // how the Go runtime exits on a panic it does not recover
 		for i, l := range lines {
 			if v, ok := strings.CutPrefix(l, "panic: "); ok {
+				// The runtime marks a value that a deferred function
+				// recovered and panicked again (sync.WaitGroup.Go does, to
+				// say where the goroutine started); the visitor reads the
+				// value only.
+				v = strings.TrimSuffix(strings.TrimSuffix(v, " [recovered, repanicked]"), " [recovered]")
 				return &PanicError{Value: v, Stack: strings.Join(lines[i:], "\n")}
 			}
 		}
