@@ -1,6 +1,6 @@
 # The full test suite: regenerate templ code (and fail if the committed code
 # was stale), vet, then every test with the race detector.
-.PHONY: test generate run check-tools bench
+.PHONY: test generate run check-tools bench fuzz
 
 test: check-tools
 	go tool templ generate
@@ -38,3 +38,16 @@ bench:
 	# The server as a child process under load from this machine's loopback:
 	# pages, 200 concurrent runs, 5,000 idle sockets, each against a baseline.
 	go run ./cmd/asyncplay-bench
+
+# Fuzz every fuzz target in turn for FUZZTIME each (make fuzz FUZZTIME=5m).
+# make test runs only their seed inputs; go test -fuzz takes one target at
+# a time. A failing input is saved under the package's testdata/fuzz and
+# then fails make test until it is fixed.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$(go list ./...); do \
+		for t in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$t"; \
+			go test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done

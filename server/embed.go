@@ -23,7 +23,7 @@ func ParseOrigins(list string) ([]string, error) {
 			continue
 		}
 		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || strings.HasSuffix(u.Host, ":") ||
 			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
 			return nil, fmt.Errorf("embed origin %q: want scheme://host[:port], e.g. https://docs.example.com", o)
 		}

@@ -17,7 +17,7 @@ func TestParseOrigins(t *testing.T) {
 	if err != nil || strings.Join(got, " ") != "https://docs.example.com http://localhost:3000" {
 		t.Errorf("ParseOrigins = %v, %v", got, err)
 	}
-	for _, bad := range []string{"docs.example.com", "ftp://x.org", "https://x.org/path", "https://u@x.org", "https://x.org?q=1", "https://"} {
+	for _, bad := range []string{"docs.example.com", "ftp://x.org", "https://x.org/path", "https://u@x.org", "https://x.org?q=1", "https://", "https://:80", "http://x.org:"} {
 		if _, err := ParseOrigins(bad); err == nil {
 			t.Errorf("ParseOrigins(%q) = nil error", bad)
 		}

@@ -78,8 +78,9 @@ func (v Values) Query() url.Values { return v.raw }
 func (v Values) Raw(name string) string { return v.raw.Get(name) }
 
 // Parse reads params from q, filling defaults for absent ones. It returns
-// the problems, one per refused parameter, in the order params are declared;
-// with any problem, the Values are not usable.
+// the problems, one per refused parameter: the whole numbers' first, then
+// the lists' (a list's length may depend on a number), each in the order
+// params are declared; with any problem, the Values are not usable.
 func Parse(params []Param, q url.Values) (Values, []Problem) {
 	v := Values{ints: map[string]int{}, lists: map[string][]time.Duration{}, raw: url.Values{}}
 	var problems []Problem
@@ -127,6 +128,16 @@ func parseSeconds(p Param, v Values) ([]time.Duration, *Problem) {
 	}
 	text := v.raw.Get(p.Name)
 	if text == "" || strings.EqualFold(text, "random") {
+		if p.Seed == "" {
+			// No seed to draw from: the list must be typed out.
+			if text != "" {
+				return nil, &Problem{Param: p.Name, Code: ProblemList, Args: []any{1, p.Min, p.Max}}
+			}
+			if !countOK {
+				return nil, nil // the count has its own problem
+			}
+			return nil, &Problem{Param: p.Name, Code: ProblemCount, Args: []any{count, 0}}
+		}
 		seed, ok := v.ints[p.Seed]
 		if !ok || !countOK {
 			return nil, nil // the count or seed has its own problem
