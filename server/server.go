@@ -93,7 +93,29 @@ type Config struct {
 	BenchBlob []byte
 	// Class sets up the classroom (rooms, their limits, the bus).
 	Class ClassConfig
+	// HTTP is the web server's timeouts, and how long Serve waits for
+	// requests to finish once told to stop; zero means the defaults.
+	HTTP HTTPTimeouts
 }
+
+// HTTPTimeouts bound a connection's requests (WebSockets are free of them
+// once upgraded) and the shutdown.
+type HTTPTimeouts struct {
+	ReadHeader time.Duration // a request's headers (default 10 s)
+	Read       time.Duration // a whole request, body included (default 30 s)
+	Write      time.Duration // from the end of the headers to the end of the answer (default 2 min)
+	Idle       time.Duration // a keep-alive connection between requests (default 2 min)
+	Shutdown   time.Duration // the grace for requests under way at shutdown (default 10 s)
+}
+
+// Default HTTP timeouts (see HTTPTimeouts).
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 2 * time.Minute
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultShutdownGrace     = 10 * time.Second
+)
 
 // Server serves asyncplay.
 type Server struct {
@@ -119,11 +141,8 @@ type Server struct {
 	socketsMu   sync.Mutex
 	socketsByIP map[string]int
 
-	readHeaderTimeout time.Duration // 10 s; shorter in tests
-	readTimeout       time.Duration // 30 s; shorter in tests
-	writeTimeout      time.Duration // 2 min; shorter in tests
-	idleTimeout       time.Duration // 2 min; shorter in tests
-	shutdownGrace     time.Duration // 10 s; shorter in tests
+	// Config.HTTP with its defaults filled in; tests shorten them.
+	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, shutdownGrace time.Duration
 
 	// base ends when the server shuts down; every WebSocket watches it.
 	base context.Context
@@ -212,6 +231,12 @@ func New(cfg Config) (*Server, error) {
 	s.queue = newRunQueue(s.cfg.RunSlots, s.cfg.RunsPerIP)
 	s.queue.tellEvery = s.cfg.FrameEvery
 	s.pages = newPageCache(0)
+	h := cfg.HTTP
+	s.readHeaderTimeout = cmp.Or(h.ReadHeader, DefaultReadHeaderTimeout)
+	s.readTimeout = cmp.Or(h.Read, DefaultReadTimeout)
+	s.writeTimeout = cmp.Or(h.Write, DefaultWriteTimeout)
+	s.idleTimeout = cmp.Or(h.Idle, DefaultIdleTimeout)
+	s.shutdownGrace = cmp.Or(h.Shutdown, DefaultShutdownGrace)
 	s.base, s.stop = context.WithCancel(context.Background())
 	s.e = echo.NewWithConfig(echo.Config{
 		Logger:           cfg.Logger,
@@ -264,10 +289,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// of its own on it (TestTimeoutsSpareWebSockets).
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: cmp.Or(s.readHeaderTimeout, 10*time.Second),
-		ReadTimeout:       cmp.Or(s.readTimeout, 30*time.Second),
-		WriteTimeout:      cmp.Or(s.writeTimeout, 2*time.Minute),
-		IdleTimeout:       cmp.Or(s.idleTimeout, 2*time.Minute),
+		ReadHeaderTimeout: s.readHeaderTimeout,
+		ReadTimeout:       s.readTimeout,
+		WriteTimeout:      s.writeTimeout,
+		IdleTimeout:       s.idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
@@ -279,7 +304,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	grace, cancel := context.WithTimeout(context.Background(), cmp.Or(s.shutdownGrace, 10*time.Second))
+	grace, cancel := context.WithTimeout(context.Background(), s.shutdownGrace)
 	defer cancel()
 	s.halt() // tells every WebSocket to close with 1001 and cancels its run
 	err := hs.Shutdown(grace)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -86,6 +87,9 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{"", "", []string{"--keep-runs-mib", "-1"}, "--keep-runs-mib -1: want 1 or more"},
 		{"", "", []string{"--run-deadline", "10ms"}, "--run-deadline 10ms: want a second or more"},
 		{"", "", []string{"--run-max-events", "5"}, "--run-max-events 5: want 100 or more"},
+		{"", "", []string{"--http-write-timeout", "0s"}, "--http-write-timeout 0s: want a second or more"},
+		{"", "", []string{"--shutdown-grace", "-1s"}, "--shutdown-grace -1s: want a second or more"},
+		{"ASYNCPLAY_HTTP_IDLE_TIMEOUT", "forever", nil, `ASYNCPLAY_HTTP_IDLE_TIMEOUT="forever": want a duration`},
 		{"", "", []string{"--class-capacity", "0"}, "--class-capacity 0: want 1 or more"},
 		{"", "", []string{"--max-classes", "-1"}, "--max-classes -1: want 1 or more"},
 		{"", "", []string{"--class-join-rate", "0"}, "--class-join-rate 0: want 1 or more"},
@@ -123,5 +127,35 @@ func TestBlankVariablesAreDefaults(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(b), "\nasyncplay_run_deadline_seconds 60\n") {
 		t.Error("/metrics: a blank ASYNCPLAY_RUN_DEADLINE did not leave the default of 60 s")
+	}
+}
+
+// TestHTTPTimeoutFlagReachesTheServer: --http-idle-timeout is the one the
+// server keeps: an idle keep-alive connection is closed after 1 s, not the
+// default two minutes.
+func TestHTTPTimeoutFlagReachesTheServer(t *testing.T) {
+	url := startServe(t, "--http-idle-timeout", "1s")
+	conn, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	idle := time.Now()
+	if _, err := r.ReadByte(); err != io.EOF {
+		t.Fatalf("idle connection: read %v; want the server to close it", err)
+	}
+	if took := time.Since(idle); took > 5*time.Second {
+		t.Errorf("the idle connection was closed after %v; want about the 1 s given", took)
 	}
 }

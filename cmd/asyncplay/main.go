@@ -180,6 +180,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	keepMiB := fs.Int("keep-runs-mib", env.Int("ASYNCPLAY_KEEP_RUNS_MIB", 64), "memory for the finished runs kept, in MiB; the oldest go first (env ASYNCPLAY_KEEP_RUNS_MIB)")
 	deadline := fs.Duration("run-deadline", env.Duration("ASYNCPLAY_RUN_DEADLINE", scenarios.DefaultDeadline), "longest a run may take, its wait to start included; then it is stopped and says so (env ASYNCPLAY_RUN_DEADLINE)")
 	maxEvents := fs.Int("run-max-events", env.Int("ASYNCPLAY_RUN_MAX_EVENTS", scenarios.DefaultMaxEvents), "events one side of a run may record before it is stopped (env ASYNCPLAY_RUN_MAX_EVENTS)")
+	var h server.HTTPTimeouts
+	fs.DurationVar(&h.ReadHeader, "http-header-timeout", env.Duration("ASYNCPLAY_HTTP_HEADER_TIMEOUT", server.DefaultReadHeaderTimeout), "longest a client may take to send a request's headers; a trickle is cut off (env ASYNCPLAY_HTTP_HEADER_TIMEOUT)")
+	fs.DurationVar(&h.Read, "http-read-timeout", env.Duration("ASYNCPLAY_HTTP_READ_TIMEOUT", server.DefaultReadTimeout), "longest a client may take to send a whole request (env ASYNCPLAY_HTTP_READ_TIMEOUT)")
+	fs.DurationVar(&h.Write, "http-write-timeout", env.Duration("ASYNCPLAY_HTTP_WRITE_TIMEOUT", server.DefaultWriteTimeout), "longest from a request's headers to the end of its answer; WebSockets are free of it once upgraded (env ASYNCPLAY_HTTP_WRITE_TIMEOUT)")
+	fs.DurationVar(&h.Idle, "http-idle-timeout", env.Duration("ASYNCPLAY_HTTP_IDLE_TIMEOUT", server.DefaultIdleTimeout), "how long a keep-alive connection may sit idle between requests (env ASYNCPLAY_HTTP_IDLE_TIMEOUT)")
+	fs.DurationVar(&h.Shutdown, "shutdown-grace", env.Duration("ASYNCPLAY_SHUTDOWN_GRACE", server.DefaultShutdownGrace), "on SIGTERM, how long requests under way may take to finish before the server exits anyway (env ASYNCPLAY_SHUTDOWN_GRACE)")
 	ownCode := fs.Bool("allow-own-code", false, "let visitors trace programs they type (page /{lang}/own); the server then listens on loopback only")
 	embed := fs.String("embed-origins", os.Getenv("ASYNCPLAY_EMBED_ORIGINS"), "comma-separated sites allowed to embed scenarios in an iframe, e.g. https://docs.example.com (env ASYNCPLAY_EMBED_ORIGINS)")
 	classSetup := classFlags(fs, &env)
@@ -199,6 +205,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		atLeast("keep-runs-mib", *keepMiB, 1, "1 or more"),
 		atLeast("run-deadline", *deadline, time.Second, "a second or more"),
 		atLeast("run-max-events", *maxEvents, 100, "100 or more"),
+		atLeast("http-header-timeout", h.ReadHeader, time.Second, "a second or more"),
+		atLeast("http-read-timeout", h.Read, time.Second, "a second or more"),
+		atLeast("http-write-timeout", h.Write, time.Second, "a second or more"),
+		atLeast("http-idle-timeout", h.Idle, time.Second, "a second or more"),
+		atLeast("shutdown-grace", h.Shutdown, time.Second, "a second or more"),
 	} {
 		if err != nil {
 			return err
@@ -231,7 +242,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg := server.Config{PythonNice: *nice, MaxStarting: *starting, Logger: log, Lessons: lessons.Embedded(), Static: static.FS(),
 		RunSlots: *slots, RunsPerIP: *perIP, MaxRuns: *keep, MaxRunBytes: *keepMiB << 20, EmbedOrigins: origins, AllowOwnCode: *ownCode,
-		RunDeadline: *deadline, RunMaxEvents: *maxEvents, MaxPython: *maxPython,
+		RunDeadline: *deadline, RunMaxEvents: *maxEvents, MaxPython: *maxPython, HTTP: h,
 		SocketsPerIP: *sockets, RequestsPerSecond: *rate, RequestBurst: int(math.Ceil(*rate * 5))}
 	if blob := os.Getenv("ASYNCPLAY_BENCH_BLOB"); blob != "" {
 		// asyncplay-bench's static baseline: these bytes at /bench/blob.
