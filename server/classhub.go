@@ -262,16 +262,18 @@ func parseAnswer(b []byte) (int, error) {
 // handleClassSocket is a class's WebSocket, for a student or the teacher.
 // It carries the room's parts one way, and a student's answers the other.
 func (s *Server) handleClassSocket(c *echo.Context) error {
+	// Metered first, so that refused attempts (a bad code, a foreign
+	// origin) count too: the site-wide request limit skips this route.
+	ip := c.RealIP()
+	if !s.joinAllowed(ip) {
+		return echo.ErrTooManyRequests
+	}
 	code := normalizeCode(c.Param("code"))
 	if code == "" {
 		return echo.ErrNotFound
 	}
 	if !s.originAllowed(c.Request()) {
 		return echo.NewHTTPError(http.StatusForbidden, "this page's origin may not join a class")
-	}
-	ip := c.RealIP()
-	if !s.joinAllowed(ip) {
-		return echo.ErrTooManyRequests
 	}
 	secret := cookieValue(c, teacherCookie)
 	student := cookieValue(c, studentCookie)

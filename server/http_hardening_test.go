@@ -526,3 +526,28 @@ func TestShutdownIsBounded(t *testing.T) {
 	close(release)
 	<-handlerDone
 }
+
+// TestRateLimitFollowsRoutes: the site-wide limit leaves alone only the
+// routes a student loads to join a class (the class's own limits meter
+// those), decided by the route matched, so a path spelled with a
+// percent-encoded letter is counted like any other.
+func TestRateLimitFollowsRoutes(t *testing.T) {
+	s, err := New(Config{Logger: quietLogger(), Lessons: lessons.Embedded(), Static: static.FS(),
+		NoPython: errors.New("no python3 in this test"), RequestsPerSecond: 0.001, RequestBurst: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	for i := range 6 { // the class page limiter's burst is far larger
+		if rec := get(t, s, "/class/join?code=ZZZZZZ"); rec.Code == http.StatusTooManyRequests {
+			t.Fatalf("class join %d from one address = 429; want it metered by the class's limit only", i+1)
+		}
+	}
+	var codes []int
+	for range 3 {
+		codes = append(codes, get(t, s, "/%63lass/x/ws").Code)
+	}
+	if codes[2] != http.StatusTooManyRequests {
+		t.Errorf("GET /%%63lass/x/ws three times with a burst of 2 = %v; want the third refused with 429", codes)
+	}
+}

@@ -80,7 +80,7 @@ func (s *Server) handleMetrics(c *echo.Context) error {
 	metric("asyncplay_go_workers", "gauge", "Go worker processes (one per run's Go side) running now.", s.count.goWorkers.Load())
 	starting := int64(len(s.runner.GoStarts) + len(s.runner.PythonStarts))
 	metric("asyncplay_processes_starting", "gauge", "Run processes (Go workers and Python interpreters) starting now: from their start to their first event.", starting)
-	metric("asyncplay_processes_waiting_to_start", "gauge", "Run processes waiting for their turn to start (--max-starting).", s.count.waitingToStart.Load())
+	metric("asyncplay_processes_waiting_to_start", "gauge", "Run processes waiting for their turn to start (--max-starting), or for a free interpreter (--max-python).", s.count.waitingToStart.Load())
 	metric("asyncplay_runs_started_total", "counter", "Runs started since the server started.", s.count.runs.Load())
 	metric("asyncplay_events_total", "counter", "Timeline events received from both runtimes.", s.count.events.Load())
 	metric("asyncplay_sockets_dropped_total", "counter", "Run WebSockets dropped because a frame could not be written in time.", s.count.dropped.Load())

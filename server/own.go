@@ -22,6 +22,11 @@ const (
 	ownCodeDeadline = 20 * time.Second
 )
 
+// OwnCodeLongest is the longest a request to trace a visitor's own program
+// may take: its wait for a turn to start, its run, and the grace to stop
+// it. An HTTP write timeout shorter than this would cut such answers off.
+const OwnCodeLongest = ownCodeDeadline + ownCodeDeadline + 5*time.Second
+
 // handleOwn shows the page where a visitor traces their own asyncio
 // program. It exists only when the server was started with
 // --allow-own-code, which also keeps it on loopback.
@@ -69,6 +74,7 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 				pyrun.Options{Deadline: ownCodeDeadline, Nice: s.cfg.PythonNice},
 				func(e timeline.Event) { started(); tl.Add(e) })
 			started()
+			free() // not held while the page is drawn and sent
 			cancel()
 		}
 		status, errText := "finished", ""

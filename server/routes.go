@@ -81,12 +81,11 @@ func (s *Server) handleCodeCSS(c *echo.Context) error {
 // rateLimit caps requests per address (the TCP peer's, which a spoofed
 // X-Forwarded-For cannot change: the IPExtractor is ExtractIPDirect).
 // Static files are not counted, nor what a student loads to join a class
-// (classStudentPath), which the class's own limits meter.
+// (classStudentRoute), which the class's own limits meter.
 func (s *Server) rateLimit() echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Skipper: func(c *echo.Context) bool {
-			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/static/") || (c.Request().Method == http.MethodGet && classStudentPath(p))
+			return strings.HasPrefix(c.Request().URL.Path, "/static/") || classStudentRoute(c)
 		},
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: s.cfg.RequestsPerSecond, Burst: s.cfg.RequestBurst, ExpiresIn: 3 * time.Minute,
@@ -95,17 +94,15 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 	})
 }
 
-// classStudentPath reports whether p is what a student loads to join a
-// class: the join form's answer, a class page or its socket (not the
-// teacher's pages or commands).
-func classStudentPath(p string) bool {
-	if p == "/class/join" {
-		return true
+// classStudentRoute reports whether the request was routed to what a
+// student loads to join a class: the join form's answer, a class page or
+// its socket (not the teacher's pages or commands). It asks the route the
+// router matched, not the path as written, so no spelling of a path (a
+// percent-encoded letter, say) escapes both limits.
+func classStudentRoute(c *echo.Context) bool {
+	switch c.Path() {
+	case "/class/join", "/class/:code", "/class/:code/ws":
+		return c.Request().Method == http.MethodGet
 	}
-	rest, ok := strings.CutPrefix(p, "/class/")
-	if !ok || rest == "" {
-		return false
-	}
-	code, tail, _ := strings.Cut(rest, "/")
-	return code != "" && (tail == "" && !strings.HasSuffix(rest, "/") || tail == "ws")
+	return false
 }

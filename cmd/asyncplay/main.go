@@ -142,13 +142,26 @@ func (e *envDefaults) Duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
-// atLeast refuses a flag's value below lowest, naming the flag and what it
-// takes.
+// atLeast refuses a flag's value below lowest, and atMost one above
+// highest, naming the flag, the variable it may have come from, and what
+// it takes.
 func atLeast[N int | float64 | time.Duration](flag string, v, lowest N, takes string) error {
 	if v < lowest {
-		return fmt.Errorf("--%s %v: want %s", flag, v, takes)
+		return limitError(flag, v, takes)
 	}
 	return nil
+}
+
+func atMost[N int | float64 | time.Duration](flag string, v, highest N, takes string) error {
+	if v > highest {
+		return limitError(flag, v, takes)
+	}
+	return nil
+}
+
+func limitError(flag string, v any, takes string) error {
+	env := "ASYNCPLAY_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+	return fmt.Errorf("--%s %v: want %s (the flag, or %s)", flag, v, takes, env)
 }
 
 // goWorker is the command line that runs one Go side in a process of its
@@ -169,7 +182,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", envOr("ASYNCPLAY_ADDR", ":8080"), "address to listen on (env ASYNCPLAY_ADDR)")
 	dev := fs.Bool("dev", false, "read lessons from ./lessons/content on every request, so edits show on refresh")
 	python := fs.String("python", os.Getenv("ASYNCPLAY_PYTHON"), "python3 to run the Python side (env ASYNCPLAY_PYTHON; default python3 on PATH)")
-	slots := fs.Int("max-runs", env.Int("ASYNCPLAY_MAX_RUNS", 0), "runs at once in all, each with one Python process; past it visitors wait in line (env ASYNCPLAY_MAX_RUNS; default 0: CPU cores, at least 2)")
+	slots := fs.Int("max-runs", env.Int("ASYNCPLAY_MAX_RUNS", 0), "runs at once in all, each with one Python process (within --max-python); past it visitors wait in line (env ASYNCPLAY_MAX_RUNS; default 0: CPU cores, at least 2)")
 	starting := fs.Int("max-starting", env.Int("ASYNCPLAY_MAX_STARTING", 0), "processes of each runtime (Go workers, Python interpreters) starting at once; runs arriving together start in turn, so their start-ups do not take the CPU from runs already going (env ASYNCPLAY_MAX_STARTING; default 0: half the CPU cores, at least 1)")
 	nice := fs.Int("python-nice", env.Int("ASYNCPLAY_PYTHON_NICE", 10), "niceness (0-19) of each run's Python process, so a crowd of runs cannot starve the server that sends everyone's frames; 0 keeps it at the server's (env ASYNCPLAY_PYTHON_NICE)")
 	maxPython := fs.Int("max-python", env.Int("ASYNCPLAY_MAX_PYTHON", 0), "Python interpreters alive at once, for runs and visitors' own programs; below --max-runs, runs' Python sides wait their turn while their Go sides go on (env ASYNCPLAY_MAX_PYTHON; default 0: the same as --max-runs)")
@@ -201,8 +214,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		atLeast("max-runs-per-client", *perIP, 1, "1 or more"),
 		atLeast("max-sockets-per-client", *sockets, 1, "1 or more"),
 		atLeast("rate-limit", *rate, 0.1, "0.1 or more requests a second"),
+		atMost("rate-limit", *rate, 1e6, "at most a million requests a second"),
 		atLeast("keep-runs", *keep, 1, "1 or more"),
 		atLeast("keep-runs-mib", *keepMiB, 1, "1 or more"),
+		atMost("keep-runs-mib", *keepMiB, 1<<20, "at most 1048576 (a TiB)"),
 		atLeast("run-deadline", *deadline, time.Second, "a second or more"),
 		atLeast("run-max-events", *maxEvents, 100, "100 or more"),
 		atLeast("http-header-timeout", h.ReadHeader, time.Second, "a second or more"),
@@ -218,6 +233,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	origins, err := server.ParseOrigins(*embed)
 	if err != nil {
 		return err
+	}
+	if *ownCode && h.Write < server.OwnCodeLongest+5*time.Second {
+		return fmt.Errorf("--http-write-timeout %v: with --allow-own-code, want %v or more, as tracing a visitor's program may take %v", h.Write, server.OwnCodeLongest+5*time.Second, server.OwnCodeLongest)
 	}
 	if *ownCode {
 		host, port, err := net.SplitHostPort(*addr)
