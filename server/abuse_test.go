@@ -40,27 +40,7 @@ func TestHugeFrameHeader(t *testing.T) {
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	req := "GET /ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=5 HTTP/1.1\r\n" +
-		"Host: " + strings.TrimPrefix(ts.URL, "http://") + "\r\n" +
-		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-	if _, err := conn.Write([]byte(req)); err != nil {
-		t.Fatal(err)
-	}
-	r := bufio.NewReader(conn)
-	status, _ := r.ReadString('\n')
-	if !strings.Contains(status, "101") {
-		t.Fatalf("handshake answered %q", status)
-	}
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatal(err)
-		}
-		if line == "\r\n" {
-			break
-		}
-	}
+	r := rawUpgrade(t, conn, strings.TrimPrefix(ts.URL, "http://"), "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=5")
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -83,6 +63,33 @@ func TestHugeFrameHeader(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 16<<20 {
 		t.Errorf("heap grew by %d bytes after the huge header; want no jump", grew)
+	}
+}
+
+// rawUpgrade sends a WebSocket handshake for path by hand on conn and reads
+// the server's answer through its headers, failing the test unless it is
+// 101; the reader then holds what the server sends next.
+func rawUpgrade(t *testing.T, conn net.Conn, host, path string) *bufio.Reader {
+	t.Helper()
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" +
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	status, err := r.ReadString('\n')
+	if err != nil || !strings.Contains(status, " 101 ") {
+		t.Fatalf("handshake answered %q, %v; want 101", status, err)
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line == "\r\n" {
+			return r
+		}
 	}
 }
 

@@ -17,20 +17,28 @@ import (
 // serve runs a real server on a loopback port until the test ends.
 func serve(t testing.TB, s *Server) string {
 	t.Helper()
+	url, stop, served := serveUntil(t, s)
+	t.Cleanup(func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return url
+}
+
+// serveUntil serves s on a free loopback port until stop is called (as a
+// signal would stop it); Serve's result then arrives on served.
+func serveUntil(t testing.TB, s *Server) (url string, stop func(), served <-chan error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), cancel, done
 }
 
 // browser and screenshot come from browsertest.

@@ -86,13 +86,20 @@ type classPeer struct {
 
 func dialClass(t *testing.T, ts *httptest.Server, code string, cookies ...*http.Cookie) (*classPeer, error) {
 	t.Helper()
+	return dialClassVia(t, ts, code, nil, cookies...)
+}
+
+// dialClassVia opens a class socket with client (nil for the default one),
+// and reads it in the background into a classPeer.
+func dialClassVia(t *testing.T, ts *httptest.Server, code string, client *http.Client, cookies ...*http.Cookie) (*classPeer, error) {
+	t.Helper()
 	h := http.Header{"Origin": {ts.URL}}
 	for _, ck := range cookies {
 		h.Add("Cookie", ck.Name+"="+ck.Value)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/class/"+code+"/ws", &websocket.DialOptions{HTTPHeader: h})
+	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/class/"+code+"/ws", &websocket.DialOptions{HTTPHeader: h, HTTPClient: client})
 	if err != nil {
 		if resp != nil {
 			return nil, errors.New(resp.Status)

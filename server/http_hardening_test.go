@@ -196,13 +196,7 @@ func TestBodyLimit(t *testing.T) {
 	got := readingRoute(s, "/hardening/body")
 	post := func(path string, body io.Reader, header ...string) *httptest.ResponseRecorder {
 		t.Helper()
-		req := httptest.NewRequest(http.MethodPost, path, body)
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, req)
-		return rec
+		return send(t, s, http.MethodPost, path, body, header...)
 	}
 	handled := func() (bodyRead, bool) {
 		select {
@@ -491,17 +485,11 @@ func TestShutdownIsBounded(t *testing.T) {
 		<-release // deaf to the request's context
 		return c.String(http.StatusOK, "late")
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, ln) }()
+	base, stop, served := serveUntil(t, s)
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 	go func() {
-		if resp, err := client.Get("http://" + ln.Addr().String() + "/hardening/stuck"); err == nil {
+		if resp, err := client.Get(base + "/hardening/stuck"); err == nil {
 			resp.Body.Close()
 		}
 	}()

@@ -56,7 +56,14 @@ func newServer(t testing.TB, py *pyrun.Python) *Server {
 // get sends a request through the router.
 func get(t *testing.T, s *Server, path string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, path, nil)
+	return send(t, s, http.MethodGet, path, nil, header...)
+}
+
+// send sends a request with body through the router; header is pairs of
+// names and values.
+func send(t *testing.T, s *Server, method, path string, body io.Reader, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, body)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

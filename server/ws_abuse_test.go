@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -44,26 +43,7 @@ func stalledRunSocket(t *testing.T, ts *httptest.Server, path string) net.Conn {
 	}
 	t.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	req := "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" +
-		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-	if _, err := conn.Write([]byte(req)); err != nil {
-		t.Fatal(err)
-	}
-	r := bufio.NewReader(conn)
-	status, err := r.ReadString('\n')
-	if err != nil || !strings.Contains(status, " 101 ") {
-		t.Fatalf("handshake answered %q, %v; want 101", status, err)
-	}
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatal(err)
-		}
-		if line == "\r\n" {
-			break
-		}
-	}
+	rawUpgrade(t, conn, host, path)
 	conn.SetDeadline(time.Time{})
 	return conn
 }
@@ -370,42 +350,7 @@ func dialClassFrom(t *testing.T, ts *httptest.Server, code, ip string, cookies .
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
 	tr := &http.Transport{DialContext: d.DialContext}
 	t.Cleanup(tr.CloseIdleConnections)
-	h := http.Header{"Origin": {ts.URL}}
-	for _, ck := range cookies {
-		h.Add("Cookie", ck.Name+"="+ck.Value)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/class/"+code+"/ws",
-		&websocket.DialOptions{HTTPHeader: h, HTTPClient: &http.Client{Transport: tr}})
-	if err != nil {
-		if resp != nil {
-			return nil, errors.New(resp.Status)
-		}
-		return nil, err
-	}
-	conn.SetReadLimit(4 << 20)
-	p := &classPeer{t: t, conn: conn, seen: map[string]string{}, msgs: make(chan wsMsg, 1024), done: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		for {
-			_, b, err := conn.Read(context.Background())
-			if err != nil {
-				p.mu.Lock()
-				p.err = err
-				p.mu.Unlock()
-				return
-			}
-			var m wsMsg
-			if json.Unmarshal(b, &m) == nil {
-				p.mu.Lock()
-				p.seen[m.Target] = m.Content
-				p.mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() { conn.CloseNow(); <-p.done })
-	return p, nil
+	return dialClassVia(t, ts, code, &http.Client{Transport: tr}, cookies...)
 }
 
 // TestClassSocketsPerAddress documents the class socket's protection per

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -231,14 +230,8 @@ func TestRunSocketDisconnectKillsPython(t *testing.T) {
 func TestShutdownClosesSocketsWith1001(t *testing.T) {
 	py := requirePython(t)
 	s := newServer(t, py)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, ln) }()
-	c := dial(t, "http://"+ln.Addr().String(), "/ws/run/en/semaphore/semaphore?downloads=2&limit=1&delays=8,8")
+	base, stop, served := serveUntil(t, s)
+	c := dial(t, base, "/ws/run/en/semaphore/semaphore?downloads=2&limit=1&delays=8,8")
 	defer c.CloseNow()
 	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -249,7 +242,7 @@ func TestShutdownClosesSocketsWith1001(t *testing.T) {
 	s.queue.mu.Lock()
 	s.queue.slots = 1
 	s.queue.mu.Unlock()
-	w := dial(t, "http://"+ln.Addr().String(), "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=0.1")
+	w := dial(t, base, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=0.1")
 	defer w.CloseNow()
 	if _, b, err := w.Read(rctx); err != nil || !strings.Contains(string(b), `data-queued="1"`) {
 		t.Fatalf("waiting socket's first message: %v %.200s; want its place in line", err, b)
