@@ -88,7 +88,7 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{"", "", []string{"--run-deadline", "10ms"}, "--run-deadline 10ms: want a second or more"},
 		{"", "", []string{"--run-max-events", "5"}, "--run-max-events 5: want 100 or more"},
 		{"", "", []string{"--keep-runs-mib", "9999999999999"}, "--keep-runs-mib 9999999999999: want at most 1048576"},
-		{"", "", []string{"--rate-limit", "1e300"}, "--rate-limit 1e+300: want at most a million"},
+		{"", "", []string{"--rate-limit", "1e300"}, "--rate-limit 1e+300: want at most a billion"},
 		{"", "", []string{"--allow-own-code", "--http-write-timeout", "30s"}, "--http-write-timeout 30s: with --allow-own-code, want 50s or more"},
 		{"ASYNCPLAY_MAX_RUNS", "-1", nil, "--max-runs -1: want 1 or more, or 0 for the default (the CPU cores, at least 2) (the flag, or ASYNCPLAY_MAX_RUNS)"},
 		{"", "", []string{"--http-write-timeout", "0s"}, "--http-write-timeout 0s: want a second or more"},

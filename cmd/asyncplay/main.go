@@ -214,7 +214,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		atLeast("max-runs-per-client", *perIP, 1, "1 or more"),
 		atLeast("max-sockets-per-client", *sockets, 1, "1 or more"),
 		atLeast("rate-limit", *rate, 0.1, "0.1 or more requests a second"),
-		atMost("rate-limit", *rate, 1e6, "at most a million requests a second"),
+		atMost("rate-limit", *rate, 1e9, "at most a billion requests a second"),
 		atLeast("keep-runs", *keep, 1, "1 or more"),
 		atLeast("keep-runs-mib", *keepMiB, 1, "1 or more"),
 		atMost("keep-runs-mib", *keepMiB, 1<<20, "at most 1048576 (a TiB)"),
