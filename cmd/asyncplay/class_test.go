@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/asyncplay/asyncplay/server/roombus"
 	"github.com/asyncplay/asyncplay/server/roombus/natstest"
@@ -23,20 +21,8 @@ func TestServeNATSUnreachable(t *testing.T) {
 // TestServeWithNATS starts a class on a server that keeps its rooms on NATS.
 func TestServeWithNATS(t *testing.T) {
 	natsURL := natstest.Start(t)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--nats", natsURL, "--class-capacity", "40"}, pw, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go io.Copy(io.Discard, pr)
-	base := strings.TrimSuffix(strings.TrimSpace(line[strings.Index(line, "http://"):]), "/")
+	url, stop := startServe(t, "--nats", natsURL, "--class-capacity", "40")
+	base := strings.TrimSuffix(url, "/")
 	req, _ := http.NewRequest(http.MethodPost, base+"/en/class", nil)
 	req.Header.Set("Origin", base)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -67,13 +53,7 @@ func TestServeWithNATS(t *testing.T) {
 	if page.StatusCode != 200 {
 		t.Errorf("student page = %d; want 200", page.StatusCode)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run after shutdown = %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not stop")
+	if err := stop(); err != nil {
+		t.Errorf("run after shutdown = %v", err)
 	}
 }

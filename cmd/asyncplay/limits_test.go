@@ -3,18 +3,21 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
 // startServe runs serve with args on a free loopback port and returns its
-// URL; the server is stopped, and must have stopped cleanly, when the test
-// ends.
-func startServe(t *testing.T, args ...string) string {
+// URL (ending in /) and the function that stops it as a signal would and
+// says how serve ended; a server not stopped by then is stopped, and must
+// stop cleanly, when the test ends.
+func startServe(t *testing.T, args ...string) (url string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -25,22 +28,25 @@ func startServe(t *testing.T, args ...string) string {
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	go io.Copy(io.Discard, pr)
-	t.Cleanup(func() {
+	stop = sync.OnceValue(func() error {
 		cancel()
 		select {
 		case err := <-done:
-			if err != nil {
-				t.Errorf("serve after shutdown = %v", err)
-			}
+			return err
 		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop within 15 s")
+			return errors.New("serve did not stop within 15 s")
+		}
+	})
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("serve after shutdown = %v", err)
 		}
 	})
 	i := strings.Index(line, "http://")
 	if err != nil || i < 0 {
 		t.Fatalf("start-up line %q (%v) has no address", line, err)
 	}
-	return strings.TrimSpace(line[i:])
+	return strings.TrimSpace(line[i:]), stop
 }
 
 // TestLimitsReachTheServer: limits given as flags and in the environment
@@ -50,7 +56,7 @@ func TestLimitsReachTheServer(t *testing.T) {
 	t.Setenv("ASYNCPLAY_MAX_RUNS", "3")
 	t.Setenv("ASYNCPLAY_RUN_MAX_EVENTS", "7000")
 	t.Setenv("ASYNCPLAY_MAX_PYTHON", "2")
-	url := startServe(t, "--run-deadline", "90s", "--run-max-events", "5000")
+	url, _ := startServe(t, "--run-deadline", "90s", "--run-max-events", "5000")
 	resp, err := http.Get(url + "metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +128,7 @@ func TestServeRefusesBadLimits(t *testing.T) {
 func TestBlankVariablesAreDefaults(t *testing.T) {
 	t.Setenv("ASYNCPLAY_MAX_RUNS", " ")
 	t.Setenv("ASYNCPLAY_RUN_DEADLINE", "")
-	url := startServe(t)
+	url, _ := startServe(t)
 	resp, err := http.Get(url + "metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +144,7 @@ func TestBlankVariablesAreDefaults(t *testing.T) {
 // server keeps: an idle keep-alive connection is closed after 1 s, not the
 // default two minutes.
 func TestHTTPTimeoutFlagReachesTheServer(t *testing.T) {
-	url := startServe(t, "--http-idle-timeout", "1s")
+	url, _ := startServe(t, "--http-idle-timeout", "1s")
 	conn, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/"))
 	if err != nil {
 		t.Fatal(err)

@@ -166,23 +166,7 @@ func TestTraceErrors(t *testing.T) {
 // TestServeAndShutdown starts the real server on a free port, fetches a
 // page, and stops it with the context, as a signal would.
 func TestServeAndShutdown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0"}, pw, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go io.Copy(io.Discard, pr)
-	i := strings.Index(line, "http://")
-	if i < 0 {
-		t.Fatalf("start-up line %q has no address", line)
-	}
-	url := strings.TrimSpace(line[i:])
+	url, stop := startServe(t)
 	resp, err := http.Get(url + "en/lessons/semaphore")
 	if err != nil {
 		t.Fatal(err)
@@ -191,14 +175,8 @@ func TestServeAndShutdown(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("GET lesson = %d; want 200", resp.StatusCode)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run after shutdown = %v; want nil", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not stop")
+	if err := stop(); err != nil {
+		t.Errorf("run after shutdown = %v; want nil", err)
 	}
 }
 
