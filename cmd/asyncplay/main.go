@@ -88,58 +88,42 @@ func envOr(name, def string) string {
 // first such variable is kept in err, and serve refuses to start over it.
 type envDefaults struct{ err error }
 
-// lookup is name's value, or false when it is unset or blank.
-func (e *envDefaults) lookup(name string) (string, bool) {
+// envRead is name's value read by parse, or def when name is unset or
+// blank; a value parse refuses is kept in e.err, saying it wants want.
+func envRead[T any](e *envDefaults, name string, def T, parse func(string) (T, error), want string) T {
 	v := strings.TrimSpace(os.Getenv(name))
-	return v, v != ""
-}
-
-func (e *envDefaults) fail(name, v, want string) {
-	if e.err == nil {
-		e.err = fmt.Errorf("%s=%q: want %s", name, v, want)
+	if v == "" {
+		return def
 	}
+	x, err := parse(v)
+	if err != nil {
+		if e.err == nil {
+			e.err = fmt.Errorf("%s=%q: want %s", name, v, want)
+		}
+		return def
+	}
+	return x
 }
 
 // Int reads a whole number.
 func (e *envDefaults) Int(name string, def int) int {
-	v, ok := e.lookup(name)
-	if !ok {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		e.fail(name, v, "a whole number")
-		return def
-	}
-	return n
+	return envRead(e, name, def, strconv.Atoi, "a whole number")
 }
 
-// Float reads a number.
+// Float reads a finite number.
 func (e *envDefaults) Float(name string, def float64) float64 {
-	v, ok := e.lookup(name)
-	if !ok {
-		return def
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		e.fail(name, v, "a number")
-		return def
-	}
-	return f
+	return envRead(e, name, def, func(v string) (float64, error) {
+		f, err := strconv.ParseFloat(v, 64)
+		if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			err = errors.New("not finite")
+		}
+		return f, err
+	}, "a number")
 }
 
 // Duration reads a duration such as 90s or 2m.
 func (e *envDefaults) Duration(name string, def time.Duration) time.Duration {
-	v, ok := e.lookup(name)
-	if !ok {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		e.fail(name, v, "a duration such as 90s or 2m")
-		return def
-	}
-	return d
+	return envRead(e, name, def, time.ParseDuration, "a duration such as 90s or 2m")
 }
 
 // atLeast refuses a flag's value below lowest, and atMost one above
