@@ -30,6 +30,15 @@ func (l *logTail) Write(p []byte) (int, error) {
 	return l.b.Write(p)
 }
 
+// take is everything written since the last take, which it forgets.
+func (l *logTail) take() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.b.String()
+	l.b.Reset()
+	return s
+}
+
 // last is the last n lines written.
 func (l *logTail) last(n int) string {
 	l.mu.Lock()

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -33,39 +32,15 @@ const (
 	fuzzOrigin = "http://" + fuzzHost
 )
 
-// errorLog keeps what a server logs at level error during one fuzz input,
-// so that a failure shows the error (and a recovered panic's stack) behind
-// a bad answer.
-type errorLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *errorLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.buf.Len() < 64<<10 {
-		l.buf.Write(p)
-	}
-	return len(p), nil
-}
-
-func (l *errorLog) take() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.buf.String()
-	l.buf.Reset()
-	return s
-}
-
 // fuzzServer is newServer(f, nil) with the limits a fuzzer needs: every
 // request comes from one address, thousands a second, so the per-address
 // request and join limits are lifted (otherwise nearly every answer would
 // be a 429), and a room does not close for want of a teacher's socket while
-// the fuzzer runs. Errors go to the returned log.
-func fuzzServer(f *testing.F) (*Server, *errorLog) {
+// the fuzzer runs. Errors go to the returned log, which each input empties
+// (take) so that a failure shows only its own.
+func fuzzServer(f *testing.F) (*Server, *logTail) {
 	f.Helper()
-	log := &errorLog{}
+	log := &logTail{}
 	cfg := Config{
 		Logger:  slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelError})),
 		Lessons: lessons.Embedded(), Static: static.FS(),
