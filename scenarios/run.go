@@ -180,17 +180,26 @@ func (r *Runner) WaitToStart(ctx context.Context, rt Runtime) (started func(), e
 	if places == nil {
 		return func() {}, nil
 	}
-	take := func() func() {
-		// A process that is slow to its first event (a program that
-		// computes before it awaits anything) gives its place up anyway
-		// after StartHold, so it cannot hold up every start behind it.
-		give := sync.OnceFunc(func() { <-places })
-		t := time.AfterFunc(cmp(r.StartHold, DefaultStartHold), give)
-		return func() { t.Stop(); give() }
+	if err := r.takePlace(ctx, places); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("the %s run was still waiting to start at its deadline, with the server busy starting others: %w", name, err)
+		}
+		return nil, fmt.Errorf("the %s run was cancelled before it started: %w", name, err)
 	}
+	// A process that is slow to its first event (a program that computes
+	// before it awaits anything) gives its place up anyway after
+	// StartHold, so it cannot hold up every start behind it.
+	give := sync.OnceFunc(func() { <-places })
+	t := time.AfterFunc(cmp(r.StartHold, DefaultStartHold), give)
+	return func() { t.Stop(); give() }, nil
+}
+
+// takePlace waits, unless ctx ends first (its error is returned), for a
+// place in places, counting the wait in WaitingToStart when there is one.
+func (r *Runner) takePlace(ctx context.Context, places chan struct{}) error {
 	select {
 	case places <- struct{}{}: // a place free: no wait to count
-		return take(), nil
+		return nil
 	default:
 	}
 	if r.WaitingToStart != nil {
@@ -199,12 +208,9 @@ func (r *Runner) WaitToStart(ctx context.Context, rt Runtime) (started func(), e
 	}
 	select {
 	case places <- struct{}{}:
-		return take(), nil
+		return nil
 	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("the %s run was still waiting to start at its deadline, with the server busy starting others: %w", name, ctx.Err())
-		}
-		return nil, fmt.Errorf("the %s run was cancelled before it started: %w", name, ctx.Err())
+		return ctx.Err()
 	}
 }
 
@@ -216,25 +222,13 @@ func (r *Runner) WaitForPython(ctx context.Context) (free func(), err error) {
 	if r.PythonSlots == nil {
 		return func() {}, nil
 	}
-	give := sync.OnceFunc(func() { <-r.PythonSlots })
-	select {
-	case r.PythonSlots <- struct{}{}:
-		return give, nil
-	default:
-	}
-	if r.WaitingToStart != nil {
-		r.WaitingToStart.Add(1)
-		defer r.WaitingToStart.Add(-1)
-	}
-	select {
-	case r.PythonSlots <- struct{}{}:
-		return give, nil
-	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("the Python run was still waiting for one of the server's %d interpreters to be free at its deadline: %w", cap(r.PythonSlots), ctx.Err())
+	if err := r.takePlace(ctx, r.PythonSlots); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("the Python run was still waiting for one of the server's %d interpreters to be free at its deadline: %w", cap(r.PythonSlots), err)
 		}
-		return nil, fmt.Errorf("the Python run was cancelled while it waited for a free interpreter: %w", ctx.Err())
+		return nil, fmt.Errorf("the Python run was cancelled while it waited for a free interpreter: %w", err)
 	}
+	return sync.OnceFunc(func() { <-r.PythonSlots }), nil
 }
 
 // runGo runs the Go side of s in this process.
