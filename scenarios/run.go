@@ -123,18 +123,12 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 		if s.PythonSet != nil {
 			prog.Set = s.PythonSet(v)
 		}
-		free, err := r.WaitForPython(ctx)
+		started, done, err := r.WaitForPython(ctx)
 		if err != nil {
 			sink.End(Python, err)
 			return
 		}
-		defer free()
-		started, err := r.WaitToStart(ctx, Python)
-		if err != nil {
-			sink.End(Python, err)
-			return
-		}
-		defer started()
+		defer done()
 		err = r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: timeLeft(ctx, deadline), MaxEvents: maxEvents, Nice: r.PythonNice},
 			func(e timeline.Event) { started(); sink.Event(Python, e) })
 		sink.End(Python, err)
@@ -214,21 +208,28 @@ func (r *Runner) takePlace(ctx context.Context, places chan struct{}) error {
 	}
 }
 
-// WaitForPython waits, unless ctx ends first, for a place among
-// PythonSlots, and returns the function that gives it back: call it once the
-// interpreter has ended; calls after the first do nothing. With no cap set
-// it returns at once.
-func (r *Runner) WaitForPython(ctx context.Context) (free func(), err error) {
-	if r.PythonSlots == nil {
-		return func() {}, nil
-	}
-	if err := r.takePlace(ctx, r.PythonSlots); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("the Python run was still waiting for one of the server's %d interpreters to be free at its deadline: %w", cap(r.PythonSlots), err)
+// WaitForPython waits, unless ctx ends first, until an interpreter may
+// start: for a place among PythonSlots (held while the interpreter lives),
+// then for its turn to start (see WaitToStart). Call started at the
+// interpreter's first event, and done once it has ended; calls after the
+// first of each do nothing.
+func (r *Runner) WaitForPython(ctx context.Context) (started, done func(), err error) {
+	free := func() {}
+	if r.PythonSlots != nil {
+		if err := r.takePlace(ctx, r.PythonSlots); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil, nil, fmt.Errorf("the Python run was still waiting for one of the server's %d interpreters to be free at its deadline: %w", cap(r.PythonSlots), err)
+			}
+			return nil, nil, fmt.Errorf("the Python run was cancelled while it waited for a free interpreter: %w", err)
 		}
-		return nil, fmt.Errorf("the Python run was cancelled while it waited for a free interpreter: %w", err)
+		free = sync.OnceFunc(func() { <-r.PythonSlots })
 	}
-	return sync.OnceFunc(func() { <-r.PythonSlots }), nil
+	started, err = r.WaitToStart(ctx, Python)
+	if err != nil {
+		free()
+		return nil, nil, err
+	}
+	return started, func() { started(); free() }, nil
 }
 
 // runGo runs the Go side of s in this process.

@@ -61,20 +61,14 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 		// The wait for a turn to start has a deadline of its own, so a
 		// program that waited still gets its whole ownCodeDeadline.
 		waitCtx, cancelWait := context.WithTimeout(c.Request().Context(), ownCodeDeadline)
-		free, runErr := s.runner.WaitForPython(waitCtx)
-		var started func()
-		if runErr == nil {
-			defer free()
-			started, runErr = s.runner.WaitToStart(waitCtx, scenarios.Python)
-		}
+		started, done, runErr := s.runner.WaitForPython(waitCtx)
 		cancelWait()
 		if runErr == nil {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), ownCodeDeadline+5*time.Second)
 			runErr = s.cfg.Python.Run(ctx, pyrun.Program{Name: "your_program.py", Source: []byte(code)},
 				pyrun.Options{Deadline: ownCodeDeadline, Nice: s.cfg.PythonNice},
 				func(e timeline.Event) { started(); tl.Add(e) })
-			started()
-			free() // not held while the page is drawn and sent
+			done() // the interpreter's places are not held while the page is drawn and sent
 			cancel()
 		}
 		status, errText := "finished", ""
