@@ -131,24 +131,20 @@ func (s *Server) setCookie(c *echo.Context, name, value, path string, strict boo
 		Secure: c.Request().TLS != nil, SameSite: mode, MaxAge: int(s.cfg.Class.MaxAge / time.Second)})
 }
 
-// classPageLimit meters the pages a student loads to join (the join form's
-// answer and the class page) per address, in place of the server-wide
-// request limit, which a class behind one school NAT would use up after
-// some thirty phones: two views a student, at the pace and burst that
-// --class-join-rate gives class sockets.
-func (s *Server) classPageLimit(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c *echo.Context) error {
-		if ok, _ := s.classPages.Allow(c.RealIP()); !ok {
-			return echo.ErrTooManyRequests
+// meterWith meters a route a student loads to join a class (the join
+// form's answer, the class page, the class socket) per address with store,
+// in place of the server-wide request limit, which a class behind one
+// school NAT would use up after some thirty phones. It runs before the
+// handler, so refused attempts (a bad code, a foreign origin) count too.
+func meterWith(store *middleware.RateLimiterMemoryStore) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			if ok, _ := store.Allow(c.RealIP()); !ok {
+				return echo.ErrTooManyRequests
+			}
+			return next(c)
 		}
-		return next(c)
 	}
-}
-
-// joinAllowed rate-limits class sockets per address.
-func (s *Server) joinAllowed(ip string) bool {
-	ok, _ := s.joins.Allow(ip)
-	return ok
 }
 
 // classPick finds a lesson and one of its scenarios.

@@ -262,12 +262,6 @@ func parseAnswer(b []byte) (int, error) {
 // handleClassSocket is a class's WebSocket, for a student or the teacher.
 // It carries the room's parts one way, and a student's answers the other.
 func (s *Server) handleClassSocket(c *echo.Context) error {
-	// Metered first, so that refused attempts (a bad code, a foreign
-	// origin) count too: the site-wide request limit skips this route.
-	ip := c.RealIP()
-	if !s.joinAllowed(ip) {
-		return echo.ErrTooManyRequests
-	}
 	code := normalizeCode(c.Param("code"))
 	if code == "" {
 		return echo.ErrNotFound

@@ -33,11 +33,11 @@ func (s *Server) routes() {
 	e.GET("/embed-demo", s.handleEmbedDemo)
 	e.GET("/:lang/class", s.handleClassHome)
 	e.POST("/:lang/class", s.handleClassCreate)
-	e.GET("/class/join", s.handleClassJoin, s.classPageLimit)
-	e.GET("/class/:code", s.handleClassPage, s.classPageLimit)
+	e.GET("/class/join", s.handleClassJoin, meterWith(s.classPages))
+	e.GET("/class/:code", s.handleClassPage, meterWith(s.classPages))
 	e.GET("/class/:code/teach", s.handleClassTeach)
 	e.GET("/class/:code/qr.svg", s.handleClassQR)
-	e.GET("/class/:code/ws", s.handleClassSocket)
+	e.GET("/class/:code/ws", s.handleClassSocket, meterWith(s.joins))
 	for _, op := range []string{"lesson", "run", "ask", "reveal", "end"} {
 		e.POST("/class/:code/"+op, s.handleClassCommand(op))
 	}
