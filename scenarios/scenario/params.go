@@ -40,7 +40,7 @@ type Param struct {
 // Args into a sentence in the visitor's language.
 type Problem struct {
 	Param string
-	Code  string // "number", "range", "list", "count"
+	Code  string // "number", "range", "list", "count", "long"
 	Args  []any
 }
 
@@ -50,7 +50,13 @@ const (
 	ProblemRange  = "range"  // outside [Min, Max]; Args: min, max
 	ProblemList   = "list"   // an entry of a list is not a number in range; Args: position, min, max
 	ProblemCount  = "count"  // a list has the wrong length; Args: want, got
+	ProblemLong   = "long"   // longer than MaxText characters; Args: MaxText
 )
+
+// MaxText is the most characters a parameter's value may have. A longer one
+// is refused (ProblemLong) rather than cut, which could leave a different
+// value that parses; the form gets back its first MaxText characters.
+const MaxText = 2000
 
 func (p Problem) Error() string {
 	return fmt.Sprintf("%s: %s %v", p.Param, p.Code, p.Args)
@@ -84,16 +90,21 @@ func (v Values) Raw(name string) string { return v.raw.Get(name) }
 func Parse(params []Param, q url.Values) (Values, []Problem) {
 	v := Values{ints: map[string]int{}, lists: map[string][]time.Duration{}, raw: url.Values{}}
 	var problems []Problem
+	long := map[string]bool{}
 	for _, p := range params {
 		text := strings.TrimSpace(q.Get(p.Name))
-		if len(text) > 2000 {
-			text = text[:2000]
-		}
 		if _, given := q[p.Name]; !given {
 			text = p.Default
 		}
+		if clipped, cut := clip(text, MaxText); cut {
+			text, long[p.Name] = clipped, true
+		}
 		v.raw.Set(p.Name, text)
 		if p.Kind != Int {
+			continue
+		}
+		if long[p.Name] {
+			problems = append(problems, Problem{Param: p.Name, Code: ProblemLong, Args: []any{MaxText}})
 			continue
 		}
 		n, err := strconv.Atoi(text)
@@ -111,6 +122,10 @@ func Parse(params []Param, q url.Values) (Values, []Problem) {
 		if p.Kind != Seconds {
 			continue
 		}
+		if long[p.Name] {
+			problems = append(problems, Problem{Param: p.Name, Code: ProblemLong, Args: []any{MaxText}})
+			continue
+		}
 		list, prob := parseSeconds(p, v)
 		if prob != nil {
 			problems = append(problems, *prob)
@@ -119,6 +134,22 @@ func Parse(params []Param, q url.Values) (Values, []Problem) {
 		v.lists[p.Name] = list
 	}
 	return v, problems
+}
+
+// clip gives text's first n characters (runes, so a character is never cut
+// in two) and whether that left anything out.
+func clip(text string, n int) (string, bool) {
+	if len(text) <= n {
+		return text, false // n bytes are at most n characters
+	}
+	i := 0
+	for at := range text {
+		if i == n {
+			return text[:at], true
+		}
+		i++
+	}
+	return text, false
 }
 
 func parseSeconds(p Param, v Values) ([]time.Duration, *Problem) {

@@ -2,8 +2,11 @@ package scenario
 
 import (
 	"net/url"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var fuzzParams = []Param{
@@ -56,5 +59,29 @@ func TestFixedLengthList(t *testing.T) {
 	_, probs := Parse(params, url.Values{"delays": {"1,2,3"}})
 	if len(probs) != 1 || probs[0].Code != ProblemCount || probs[0].Args[0] != 2 || probs[0].Args[1] != 3 {
 		t.Errorf("three values for a list of two: %v; want a count problem (2, 3)", probs)
+	}
+}
+
+// TestLongValueRefused: a value past MaxText characters is refused with a
+// problem of its own, for whole numbers and lists alike; it is not cut to a
+// shorter value that would run (2001 characters of "0…050" are 50, and cut
+// to 2000 they would be 5). The form gets back its first MaxText
+// characters, never half of one.
+func TestLongValueRefused(t *testing.T) {
+	fifty := strings.Repeat("0", MaxText-1) + "50"
+	v, probs := Parse(fuzzParams, url.Values{"n": {fifty}, "delays": {strings.Repeat("é", MaxText+1)}})
+	want := []Problem{{Param: "n", Code: ProblemLong, Args: []any{MaxText}}, {Param: "delays", Code: ProblemLong, Args: []any{MaxText}}}
+	if !reflect.DeepEqual(probs, want) {
+		t.Fatalf("problems %v; want %v", probs, want)
+	}
+	if got := v.Raw("n"); got != fifty[:MaxText] {
+		t.Errorf("n shown back as %d characters; want the first %d", len(got), MaxText)
+	}
+	if got := v.Raw("delays"); got != strings.Repeat("é", MaxText) || !utf8.ValidString(got) {
+		t.Errorf("delays shown back as %d characters (valid UTF-8: %v); want %d whole ones", utf8.RuneCountInString(got), utf8.ValidString(got), MaxText)
+	}
+	v, probs = Parse(fuzzParams, url.Values{"n": {fifty[1:]}})
+	if len(probs) != 0 || v.Int("n") != 50 {
+		t.Errorf("exactly %d characters: n = %d, problems %v; want 50 and none", MaxText, v.Int("n"), probs)
 	}
 }

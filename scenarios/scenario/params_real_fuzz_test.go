@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/asyncplay/asyncplay/scenarios"
 	"github.com/asyncplay/asyncplay/scenarios/scenario"
@@ -39,6 +40,10 @@ func FuzzRealParams(f *testing.F) {
 		"99999999999999999999999", "NaN", "Inf", "-Inf", "1e308", "1e-308", "random", "RANDOM",
 		"1,2", "1, 2", " 1 ,2 ", "1,,2", ",", "1,2,3", "0.05,1", "0.1,10", "10.0004,1", "9.9996,0.1",
 		"0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", "1;2", "é", "\x00", "%zz",
+		// At and past the longest value taken: 2000 characters are read,
+		// 2001 are refused, not cut to something else that parses.
+		strings.Repeat("0", scenario.MaxText-2) + "50", strings.Repeat("0", scenario.MaxText-1) + "50",
+		strings.Repeat("é", scenario.MaxText+1), strings.Repeat("0.5,", scenario.MaxText/4+1),
 	}
 	for i, sc := range all {
 		pick := uint8(i)
@@ -140,6 +145,11 @@ func checkProblems(t *testing.T, sc *scenario.Scenario, v scenario.Values, probs
 			}
 			if p.Len > 0 && want != p.Len || p.Len == 0 && want != v.Int(p.Count) {
 				t.Fatalf("%s: count problem %+v; want %d values (Len %d, %s = %d)", sc.ID, pr, want, p.Len, p.Count, v.Int(p.Count))
+			}
+		case scenario.ProblemLong:
+			// The form gets back the first MaxText characters, whole.
+			if !reflect.DeepEqual(pr.Args, []any{scenario.MaxText}) || utf8.RuneCountInString(text) != scenario.MaxText {
+				t.Fatalf("%s: long problem %+v with %d characters shown back; want the argument and %d characters", sc.ID, pr, utf8.RuneCountInString(text), scenario.MaxText)
 			}
 		default:
 			t.Fatalf("%s: problem %+v has an unknown code", sc.ID, pr)
