@@ -272,6 +272,11 @@ func TestClassFollowPredictRunReveal(t *testing.T) {
 	if st, body := command(t, ts, code, "run", url.Values{"downloads": {"0"}}, teacher); st != http.StatusUnprocessableEntity || !strings.Contains(body, "field-error") {
 		t.Errorf("run with downloads=0 = %d %.200q; want 422 with the problem", st, body)
 	}
+	// Of a repeated value the first counts, and the form shows that one.
+	st, body := command(t, ts, code, "run", url.Values{"downloads": {"0", "3"}}, teacher)
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, `name="downloads" type="text" value="0"`) {
+		t.Errorf("run with downloads=0&downloads=3 = %d; want 422 and the field showing 0:\n%s", st, body)
+	}
 	// Run: one run, the same frames to both students; it ends with the
 	// reveal.
 	if st, _ := command(t, ts, code, "run", url.Values{"downloads": {"3"}, "limit": {"2"}, "delays": {"0.2,0.2,0.2"}}, teacher); st != 200 {

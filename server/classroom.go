@@ -289,11 +289,12 @@ func (r *room) do(req roomReq) roomResp {
 			return roomResp{Err: "bad", Lang: r.lang}
 		}
 		// Keep only the scenario's own parameters: the form's other
-		// fields (and htmx's) are not values.
+		// fields (and htmx's) are not values. Of a repeated one, the
+		// first counts, as everywhere else.
 		r.values = url.Values{}
 		for _, p := range r.scenario.Params {
 			if v, ok := q[p.Name]; ok {
-				r.values[p.Name] = v
+				r.values.Set(p.Name, v[0])
 			}
 		}
 		vals, probs := r.scenario.Parse(r.values)
@@ -394,14 +395,15 @@ func (r *room) controlsHTMLLocked() string {
 	v := web.ClassControlsView{Lang: r.lang, Code: r.code, Scenario: r.scenario, Labels: r.lesson.Params,
 		Values: map[string]string{}, Problems: r.problems, Running: r.running, Revealed: r.revealed,
 		Current: r.lesson.Slug + "/" + r.scenario.ID, Choices: r.s.classChoices(r.lang)}
-	vals, _ := r.scenario.Parse(nil)
+	defaults, _ := r.scenario.Parse(nil)
+	typed, _ := r.scenario.Parse(r.values) // what was read: trimmed, and cut if too long
 	for _, p := range r.scenario.Params {
-		v.Values[p.Name] = vals.Query().Get(p.Name)
+		v.Values[p.Name] = defaults.Query().Get(p.Name)
 		if p.Name == "delays" {
 			v.Values[p.Name] = ""
 		}
-		if got, ok := r.values[p.Name]; ok {
-			v.Values[p.Name] = strings.Join(got, ",")
+		if _, ok := r.values[p.Name]; ok {
+			v.Values[p.Name] = typed.Raw(p.Name)
 		}
 	}
 	for _, q := range r.lesson.Quiz {

@@ -312,7 +312,7 @@ func FuzzClassCommands(f *testing.F) {
 		case op == "run":
 			for _, p := range sc.Params {
 				if v, ok := form[p.Name]; ok {
-					params[p.Name] = v
+					params.Set(p.Name, v[0]) // the first of a repeated key counts
 				}
 			}
 			if _, probs = sc.Parse(params); len(probs) > 0 {
