@@ -15,9 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/asyncplay/asyncplay/cmd/internal/loadkit"
+	"github.com/asyncplay/asyncplay/server/wsconn"
 )
 
 // idleFigures are one round's idle-socket figures for one server.
@@ -46,7 +45,7 @@ func (f idleFigures) goroutinesPerConn() float64 {
 // arrives, until close is called.
 type idleSockets struct {
 	mu     sync.Mutex
-	conns  []*websocket.Conn
+	conns  []*wsconn.Conn
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
 }
@@ -67,7 +66,7 @@ func openIdle(ctx context.Context, url string, n int) (*idleSockets, error) {
 		dials.Go(func() {
 			defer func() { <-sem }()
 			dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
-			c, _, err := websocket.Dial(dctx, url, nil)
+			c, _, err := wsconn.Dial(dctx, url, nil, nil)
 			dcancel()
 			if err != nil {
 				failed.Add(1)
@@ -79,7 +78,7 @@ func openIdle(ctx context.Context, url string, n int) (*idleSockets, error) {
 			s.mu.Unlock()
 			s.wg.Go(func() {
 				for {
-					if _, _, err := c.Read(rctx); err != nil {
+					if _, err := c.Read(rctx); err != nil {
 						return
 					}
 				}
@@ -157,10 +156,11 @@ func measureIdle(ctx context.Context, srv *child, path string, n int) (idleFigur
 }
 
 // rawIdleMux is the baselines' handler. /ws is the idle baseline: a bare
-// coder/websocket server whose handler reads each connection until it
-// closes (one goroutine per connection). /blob, when ASYNCPLAY_BENCH_BLOB
-// names a file, is the page baseline: that file's bytes from bare
-// net/http, gzipped once for clients that take it.
+// server on the WebSocket library (wsconn.Accept, the library's own)
+// whose handler reads each connection until it closes (one goroutine per
+// connection). /blob, when ASYNCPLAY_BENCH_BLOB names a file, is the page
+// baseline: that file's bytes from bare net/http, gzipped once for clients
+// that take it.
 func rawIdleMux() (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	if name := os.Getenv("ASYNCPLAY_BENCH_BLOB"); name != "" {
@@ -189,13 +189,13 @@ func rawIdleMux() (*http.ServeMux, error) {
 		})
 	}
 	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
-		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+		c, err := wsconn.Accept(w, r)
 		if err != nil {
 			return
 		}
 		defer c.CloseNow()
 		for {
-			if _, _, err := c.Read(context.Background()); err != nil {
+			if _, err := c.Read(context.Background()); err != nil {
 				return
 			}
 		}

@@ -14,15 +14,16 @@
 //     exists only when ASYNCPLAY_BENCH_BLOB names a file), 64 connections;
 //     and the page's weight with its stylesheets and scripts.
 //   - runs: 200 run sockets at once on the semaphore scenario with fixed
-//     delays, against a bare coder/websocket server running the same
-//     schedule on bare goroutines: event times against the ideal schedule,
-//     and how long frames take to arrive. Once with the Go side only (the
-//     server started without Python), then with both runtimes (a CPython
-//     process per run; -python off skips this).
+//     delays, against a bare WebSocket server (the library's own Accept,
+//     through server/wsconn) running the same schedule on bare goroutines:
+//     event times against the ideal schedule, and how long frames take to
+//     arrive. Once with the Go side only (the server started without
+//     Python), then with both runtimes (a CPython process per run; -python
+//     off skips this).
 //   - idle: 5,000 idle WebSockets (by default run sockets waiting in line
 //     behind one long run; -idle-path points elsewhere, e.g. a classroom
-//     socket) against a bare coder/websocket server: memory and goroutines
-//     per connection, and what is left after they close.
+//     socket) against a bare WebSocket server: memory and goroutines per
+//     connection, and what is left after they close.
 //
 // The baselines are this command run again as "asyncplay-bench raw".
 package main
@@ -46,6 +47,7 @@ import (
 	"time"
 
 	"github.com/asyncplay/asyncplay/cmd/internal/loadkit"
+	"github.com/asyncplay/asyncplay/server/wsconn"
 )
 
 func main() {
@@ -180,7 +182,7 @@ func (o *options) startRaw(ctx context.Context, env ...string) (*child, error) {
 	return startChild(ctx, "raw", o.tmp, o.rawBin, o.rawArgs, env)
 }
 
-// serveRaw is the baselines' server: a bare coder/websocket server on
+// serveRaw is the baselines' server: a bare WebSocket server on
 // 127.0.0.1 with an idle endpoint (/ws), a runs endpoint (/run) and its
 // goroutine count (/goroutines), until SIGTERM.
 func serveRaw(ctx context.Context, stdout io.Writer) error {
@@ -427,7 +429,7 @@ func benchIdle(ctx context.Context, o *options) error {
 	left := col(ours, func(f idleFigures) float64 { return f.gorClosed - f.gorBefore })
 	ratio := medianRatio(kb, bareKB)
 	what := fmt.Sprintf("%d idle WebSockets (%s)", o.idle, strings.SplitN(o.idlePath, "?", 2)[0])
-	o.add(what+": RSS per socket vs a bare coder/websocket server",
+	o.add(what+": RSS per socket vs a bare "+wsconn.Library+" server",
 		fmt.Sprintf("%.2fx (%.1f vs %.1f KB)", ratio, median(kb), median(bareKB)), "<= 1.5x", is(ratio <= 1.5))
 	o.add(what+": RSS per socket", fmt.Sprintf("%.1f KB", median(kb)), "<= 50 KB", is(median(kb) <= 50))
 	o.add(what+": goroutines per socket (go_goroutines on /metrics)", fmt.Sprintf("%.2f (bare %.2f)", median(gor), median(col(bare, idleFigures.goroutinesPerConn))), "<= 2", is(median(gor) <= 2.05))
@@ -477,7 +479,7 @@ func holdRun(ctx context.Context, url string, started chan<- struct{}) {
 	c.SetReadLimit(16 << 20)
 	once := false
 	for {
-		_, b, err := c.Read(ctx)
+		b, err := c.Read(ctx)
 		if err != nil {
 			return
 		}

@@ -11,8 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/asyncplay/asyncplay/server/wsconn"
 )
 
 // The runs benchmark's scenario: lesson 9's semaphore with fixed delays,
@@ -55,7 +56,7 @@ func runOne(ctx context.Context, url string) runResult {
 	// Generous: 200 CPython processes starting at once leave the server
 	// little CPU for handshakes on 2 cores.
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	c, _, err := websocket.Dial(dctx, url, nil)
+	c, _, err := wsconn.Dial(dctx, url, nil, nil)
 	cancel()
 	if err != nil {
 		r.err = fmt.Errorf("dial: %w", err)
@@ -72,10 +73,10 @@ func runOne(ctx context.Context, url string) runResult {
 	}
 	var got []raw
 	for {
-		_, b, err := c.Read(ctx)
+		b, err := c.Read(ctx)
 		at := time.Now()
 		if err != nil {
-			if websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+			if wsconn.CloseStatus(err) != wsconn.StatusNormalClosure {
 				r.err = fmt.Errorf("read: %w", err)
 			}
 			break
@@ -148,7 +149,7 @@ func summarize(rs []runResult) runFigures {
 // events so far, and a last frame with every event, in the same markup the
 // bench reads from asyncplay.
 func rawRuns(w http.ResponseWriter, r *http.Request) {
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	c, err := wsconn.Accept(w, r)
 	if err != nil {
 		return
 	}
@@ -223,7 +224,7 @@ func rawRuns(w http.ResponseWriter, r *http.Request) {
 	send := func(b []byte) error {
 		wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return c.Write(wctx, websocket.MessageText, b)
+		return c.Write(wctx, b)
 	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -231,7 +232,7 @@ func rawRuns(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-done:
 			if send(frame(true)) == nil {
-				c.Close(websocket.StatusNormalClosure, "run finished")
+				c.Close(wsconn.StatusNormalClosure, "run finished")
 			}
 			return
 		case <-ctx.Done():
@@ -246,8 +247,8 @@ func rawRuns(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func websocketDial(ctx context.Context, url string) (*websocket.Conn, *http.Response, error) {
+func websocketDial(ctx context.Context, url string) (*wsconn.Conn, *http.Response, error) {
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return websocket.Dial(dctx, url, nil)
+	return wsconn.Dial(dctx, url, nil, nil)
 }

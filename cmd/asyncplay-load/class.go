@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/asyncplay/asyncplay/server/wsconn"
 )
 
 // teacher is a room's teacher: its code and the secret cookie.
@@ -104,7 +104,7 @@ func (t *teacher) run(ctx context.Context, params url.Values) error {
 // done is closed.
 type student struct {
 	room     *teacher
-	conn     *websocket.Conn
+	conn     *wsconn.Conn
 	joined   chan struct{} // the lesson has arrived
 	finished chan struct{} // the run's last frame has arrived
 	done     chan struct{} // the reader has ended
@@ -135,7 +135,7 @@ func join(ctx context.Context, t *teacher, client *http.Client) (*student, error
 	ws := "ws" + strings.TrimPrefix(t.base, "http") + "/class/" + t.code + "/ws"
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	conn, resp, err := websocket.Dial(dctx, ws, &websocket.DialOptions{HTTPHeader: h, HTTPClient: client})
+	conn, resp, err := wsconn.Dial(dctx, ws, h, client)
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("dial: %s", resp.Status)
@@ -164,7 +164,7 @@ func (s *student) read() {
 	buf.Grow(256 << 10)
 	for {
 		buf.Reset()
-		_, r, err := s.conn.Reader(context.Background())
+		r, err := s.conn.Reader(context.Background())
 		if err == nil {
 			_, err = buf.ReadFrom(r)
 		}
@@ -201,7 +201,7 @@ func (s *student) read() {
 
 // closeStatus names how a socket that ended early was closed.
 func closeStatus(err error) string {
-	if code := websocket.CloseStatus(err); code != -1 {
+	if code := wsconn.CloseStatus(err); code != -1 {
 		return fmt.Sprintf("close %d (%s)", int(code), code)
 	}
 	if err == nil {
