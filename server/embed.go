@@ -83,7 +83,11 @@ func (s *Server) handleEmbed(c *echo.Context) error {
 	if l == nil {
 		return echo.ErrNotFound
 	}
-	sc := s.scenarioOf(l, c.Param("scenario"))
+	id := c.Param("scenario")
+	if id == "" && len(l.Scenarios) > 0 {
+		id = l.Scenarios[0] // /embed/{lesson}: embed.js without data-scenario
+	}
+	sc := s.scenarioOf(l, id)
 	if sc == nil {
 		return echo.ErrNotFound
 	}

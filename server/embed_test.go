@@ -58,6 +58,14 @@ func TestEmbedPage(t *testing.T) {
 	if rec := get(t, s, "/embed/semaphore/nope"); rec.Code != 404 {
 		t.Errorf("embed of an unknown scenario = %d; want 404", rec.Code)
 	}
+	// With no scenario named (embed.js without data-scenario), the
+	// lesson's first, including lessons whose slug names no scenario.
+	for slug, first := range map[string]string{"semaphore": "semaphore", "http-client": "httpclient", "rate-and-pipeline": "pipeline"} {
+		rec := get(t, s, "/embed/"+slug+"?lang=en")
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `<section class="play" id="play-`+first+`"`) {
+			t.Errorf("embed of lesson %s with no scenario = %d; want 200 with scenario %s", slug, rec.Code, first)
+		}
+	}
 	// Run from the embed: no history push, panes kept.
 	play := get(t, s, "/en/lessons/semaphore/play/semaphore?embed=1&panes=go&downloads=2", "HX-Request", "true")
 	if play.Header().Get("HX-Push-Url") != "" || strings.Contains(play.Body.String(), `data-lang="python"`) {
@@ -139,4 +147,19 @@ func TestBrowserEmbedSizesItself(t *testing.T) {
 		t.Errorf("iframe height %v after the run, %v before; want it to grow with the timeline", after, before)
 	}
 	screenshot(t, ctx, "embed-demo")
+
+	// A placeholder with no data-scenario gets the lesson's first, even
+	// where the lesson's slug is no scenario's name: load embed.js again
+	// and it mounts the new placeholder.
+	add := `(() => { const d = document.createElement('div'); d.id = 'second'; d.setAttribute('data-asyncplay', 'http-client');
+		document.body.appendChild(d); const s = document.createElement('script'); s.src = '/static/embed.js'; document.body.appendChild(s); return true; })()`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](add)); err != nil {
+		t.Fatal(err)
+	}
+	loaded := `(() => { const f = document.querySelector('#second iframe'); if (f) f.scrollIntoView();
+		const d = f && f.contentDocument; return !!d && !!d.querySelector('#play-httpclient .run-button'); })()`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](loaded, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		src, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('#second iframe') || {}).src || 'no iframe'`))
+		t.Fatalf("an embed with no data-scenario did not load its lesson's first scenario (iframe %s): %v", src, err)
+	}
 }

@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	e.GET("/ws/run/:lang/:slug/:scenario", s.handleRunSocket)
 	e.GET("/:lang/own", s.handleOwn)
 	e.POST("/:lang/own", s.handleOwnRun)
+	e.GET("/embed/:slug", s.handleEmbed) // the lesson's first scenario
 	e.GET("/embed/:slug/:scenario", s.handleEmbed)
 	e.GET("/embed-demo", s.handleEmbedDemo)
 	e.GET("/:lang/class", s.handleClassHome)

@@ -23,14 +23,15 @@
     if (div.__asyncplay) return;
     div.__asyncplay = true;
     var lesson = div.getAttribute("data-asyncplay");
-    var scenario = div.getAttribute("data-scenario") || lesson;
+    // Without data-scenario the server picks the lesson's first.
+    var scenario = div.getAttribute("data-scenario");
     var q = new URLSearchParams(div.getAttribute("data-params") || "");
     ["lang", "theme", "panes"].forEach(function (k) {
       var v = div.getAttribute("data-" + k);
       if (v) q.set(k, v);
     });
     var f = document.createElement("iframe");
-    f.src = base + "/embed/" + encodeURIComponent(lesson) + "/" + encodeURIComponent(scenario) + "?" + q.toString();
+    f.src = base + "/embed/" + encodeURIComponent(lesson) + (scenario ? "/" + encodeURIComponent(scenario) : "") + "?" + q.toString();
     f.loading = "lazy";
     f.title = "asyncplay: " + lesson;
     f.style.width = "100%";
