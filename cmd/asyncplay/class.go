@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/asyncplay/asyncplay/server"
 	"github.com/asyncplay/asyncplay/server/roombus"
@@ -13,11 +12,11 @@ import (
 // fills cfg.Class from them once fs is parsed, and gives back what to close
 // when the server stops.
 func classFlags(fs *flag.FlagSet, env *envDefaults) func(cfg *server.Config) (closer func(), err error) {
-	natsURL := fs.String("nats", os.Getenv("ASYNCPLAY_NATS"), "NATS server URL (e.g. nats://10.0.0.2:4222) shared by several asyncplay instances, so a class spans them (env ASYNCPLAY_NATS; default: classes live in this server's memory)")
+	natsURL := fs.String("nats", envOr("ASYNCPLAY_NATS", ""), "NATS server URL (e.g. nats://10.0.0.2:4222) shared by several asyncplay instances, so a class spans them (env ASYNCPLAY_NATS; default: classes live in this server's memory)")
 	capacity := fs.Int("class-capacity", env.Int("ASYNCPLAY_CLASS_CAPACITY", 500), "students in one class at most (env ASYNCPLAY_CLASS_CAPACITY)")
 	classes := fs.Int("max-classes", env.Int("ASYNCPLAY_MAX_CLASSES", 100), "classes this server runs at once (env ASYNCPLAY_MAX_CLASSES)")
 	joinRate := fs.Int("class-join-rate", env.Int("ASYNCPLAY_CLASS_JOIN_RATE", 10), "class sockets opened per second from one address, in bursts of 200; a school behind one NAT shares an address (env ASYNCPLAY_CLASS_JOIN_RATE)")
-	public := fs.String("public-url", os.Getenv("ASYNCPLAY_PUBLIC_URL"), "where students reach this server, for the class join link and QR code, e.g. http://10.0.0.5:8080 (env ASYNCPLAY_PUBLIC_URL; default: the address the teacher used, with localhost swapped for this machine's LAN address)")
+	public := fs.String("public-url", envOr("ASYNCPLAY_PUBLIC_URL", ""), "where students reach this server, for the class join link and QR code, e.g. http://10.0.0.5:8080 (env ASYNCPLAY_PUBLIC_URL; default: the address the teacher used, with localhost swapped for this machine's LAN address)")
 	return func(cfg *server.Config) (func(), error) {
 		for _, err := range []error{
 			atLeast("class-capacity", *capacity, 1, "1 or more students"),

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
 )
 
 // startServe runs serve with args on a free loopback port and returns its
@@ -128,7 +130,23 @@ func TestServeRefusesBadLimits(t *testing.T) {
 func TestBlankVariablesAreDefaults(t *testing.T) {
 	t.Setenv("ASYNCPLAY_MAX_RUNS", " ")
 	t.Setenv("ASYNCPLAY_RUN_DEADLINE", "")
+	// Text as well: a blank NATS URL, public URL or embed list would stop
+	// the server, and a blank interpreter would quietly mean none.
+	for _, name := range []string{"ASYNCPLAY_PYTHON", "ASYNCPLAY_NATS", "ASYNCPLAY_PUBLIC_URL", "ASYNCPLAY_EMBED_ORIGINS"} {
+		t.Setenv(name, " ")
+	}
 	url, _ := startServe(t)
+	if _, err := pyrun.Find(context.Background()); err == nil {
+		page, err := http.Get(url + "en/lessons/semaphore")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(page.Body)
+		page.Body.Close()
+		if strings.Contains(string(b), "is not installed on this server") {
+			t.Error("a blank ASYNCPLAY_PYTHON left the server without python3; want python3 on PATH, the default")
+		}
+	}
 	resp, err := http.Get(url + "metrics")
 	if err != nil {
 		t.Fatal(err)

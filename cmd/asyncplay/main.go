@@ -2,7 +2,7 @@
 // programs from the command line.
 //
 //	asyncplay [serve] [--addr :8080] [--dev] [--python python3]
-//	asyncplay trace [--json] [--virtual] PROGRAM.py
+//	asyncplay trace [--format text|json|chrome] [--html OUT.html] [--serve] [--virtual] [--timeout D] [--width N] [--set NAME=VALUE]... PROGRAM.py
 //	asyncplay export [--server URL] [--lessons a,b] DIR
 //	asyncplay version
 package main
@@ -76,8 +76,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return serve(ctx, args, stdout, stderr)
 }
 
+// envOr is name's value without surrounding spaces, or def when that
+// leaves nothing: a blank variable means the default, for text as for
+// numbers.
 func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
+	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
 		return v
 	}
 	return def
@@ -165,7 +168,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var env envDefaults
 	addr := fs.String("addr", envOr("ASYNCPLAY_ADDR", ":8080"), "address to listen on (env ASYNCPLAY_ADDR)")
 	dev := fs.Bool("dev", false, "read lessons from ./lessons/content on every request, so edits show on refresh")
-	python := fs.String("python", os.Getenv("ASYNCPLAY_PYTHON"), "python3 to run the Python side (env ASYNCPLAY_PYTHON; default python3 on PATH)")
+	python := fs.String("python", envOr("ASYNCPLAY_PYTHON", ""), "python3 to run the Python side (env ASYNCPLAY_PYTHON; default python3 on PATH)")
 	slots := fs.Int("max-runs", env.Int("ASYNCPLAY_MAX_RUNS", 0), "runs at once in all, each with one Python process (within --max-python); past it visitors wait in line (env ASYNCPLAY_MAX_RUNS; default 0: CPU cores, at least 2)")
 	starting := fs.Int("max-starting", env.Int("ASYNCPLAY_MAX_STARTING", 0), "processes of each runtime (Go workers, Python interpreters) starting at once; runs arriving together start in turn, so their start-ups do not take the CPU from runs already going (env ASYNCPLAY_MAX_STARTING; default 0: half the CPU cores, at least 1)")
 	nice := fs.Int("python-nice", env.Int("ASYNCPLAY_PYTHON_NICE", 10), "niceness (0-19) of each run's Python process, so a crowd of runs cannot starve the server that sends everyone's frames; 0 keeps it at the server's (env ASYNCPLAY_PYTHON_NICE)")
@@ -175,7 +178,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rate := fs.Float64("rate-limit", env.Float("ASYNCPLAY_RATE_LIMIT", 20), "requests per second from one address, in bursts of up to 5 seconds' worth; static files are not counted (env ASYNCPLAY_RATE_LIMIT)")
 	keep := fs.Int("keep-runs", env.Int("ASYNCPLAY_KEEP_RUNS", 500), "finished runs kept for replay and moment links (env ASYNCPLAY_KEEP_RUNS)")
 	keepMiB := fs.Int("keep-runs-mib", env.Int("ASYNCPLAY_KEEP_RUNS_MIB", 64), "memory for the finished runs kept, in MiB; the oldest go first (env ASYNCPLAY_KEEP_RUNS_MIB)")
-	deadline := fs.Duration("run-deadline", env.Duration("ASYNCPLAY_RUN_DEADLINE", scenarios.DefaultDeadline), "longest a run may take, its wait to start included; then it is stopped and says so (env ASYNCPLAY_RUN_DEADLINE)")
+	deadline := fs.Duration("run-deadline", env.Duration("ASYNCPLAY_RUN_DEADLINE", scenarios.DefaultDeadline), "longest a run may take from leaving the line, its processes' wait for their turn to start included; then it is stopped and says so (env ASYNCPLAY_RUN_DEADLINE)")
 	maxEvents := fs.Int("run-max-events", env.Int("ASYNCPLAY_RUN_MAX_EVENTS", scenarios.DefaultMaxEvents), "events one side of a run may record before it is stopped (env ASYNCPLAY_RUN_MAX_EVENTS)")
 	var h server.HTTPTimeouts
 	fs.DurationVar(&h.ReadHeader, "http-header-timeout", env.Duration("ASYNCPLAY_HTTP_HEADER_TIMEOUT", server.DefaultReadHeaderTimeout), "longest a client may take to send a request's headers; a trickle is cut off (env ASYNCPLAY_HTTP_HEADER_TIMEOUT)")
@@ -184,7 +187,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&h.Idle, "http-idle-timeout", env.Duration("ASYNCPLAY_HTTP_IDLE_TIMEOUT", server.DefaultIdleTimeout), "how long a keep-alive connection may sit idle between requests (env ASYNCPLAY_HTTP_IDLE_TIMEOUT)")
 	fs.DurationVar(&h.Shutdown, "shutdown-grace", env.Duration("ASYNCPLAY_SHUTDOWN_GRACE", server.DefaultShutdownGrace), "on SIGTERM, how long requests under way may take to finish before the server exits anyway (env ASYNCPLAY_SHUTDOWN_GRACE)")
 	ownCode := fs.Bool("allow-own-code", false, "let visitors trace programs they type (page /{lang}/own); the server then listens on loopback only")
-	embed := fs.String("embed-origins", os.Getenv("ASYNCPLAY_EMBED_ORIGINS"), "comma-separated sites allowed to embed scenarios in an iframe, e.g. https://docs.example.com (env ASYNCPLAY_EMBED_ORIGINS)")
+	embed := fs.String("embed-origins", envOr("ASYNCPLAY_EMBED_ORIGINS", ""), "comma-separated sites allowed to embed scenarios in an iframe, e.g. https://docs.example.com (env ASYNCPLAY_EMBED_ORIGINS)")
 	classSetup := classFlags(fs, &env)
 	if err := fs.Parse(args); err != nil {
 		return err
