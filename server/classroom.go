@@ -370,10 +370,14 @@ func (s *Server) renderString(c templ.Component) string {
 
 func (r *room) publishLessonLocked() {
 	sc := r.scenario
-	vals, _ := sc.Parse(r.values)
+	vals, probs := sc.Parse(r.values)
 	q := vals.Query()
+	python := r.s.code[sc.ID][0]
+	if len(probs) == 0 {
+		python = r.s.pythonCode(sc, vals) // the constants say the teacher's values
+	}
 	v := web.ClassLessonView{Lang: r.lang, Code: r.code, Lesson: r.lesson, Scenario: sc,
-		Python: r.s.code[sc.ID][0], Go: r.s.code[sc.ID][1], Defaults: len(r.values) == 0,
+		Python: python, Go: r.s.code[sc.ID][1], Defaults: len(r.values) == 0,
 		StepOut: "/" + r.lang + "/lessons/" + r.lesson.Slug + "?" + q.Encode()}
 	for _, p := range sc.Params {
 		if p.Name == "seed" && len(r.values["delays"]) > 0 && r.values.Get("delays") != "" {

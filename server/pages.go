@@ -184,8 +184,28 @@ func (s *Server) scenarioOf(l *lessons.Lesson, id string) *scenario.Scenario {
 	return nil
 }
 
+// pythonCode is sc's Python pane for a run with vals (usable values): the
+// program with vals' constants written in, so that a page with parameters
+// shows LIMIT = 2 when the run will take 2. At the defaults it is the pane
+// highlighted at start-up.
+func (s *Server) pythonCode(sc *scenario.Scenario, vals scenario.Values) web.Code {
+	def := s.code[sc.ID][0]
+	src := sc.PythonSourceFor(vals)
+	if src.Code == def.Raw {
+		return def
+	}
+	c, err := web.Highlight(src.Name, "python", src.Code, src.FirstLine)
+	if err != nil {
+		return def // not for a language Highlight knows: cannot happen here
+	}
+	return c
+}
+
 func (s *Server) play(lang string, l *lessons.Lesson, sc *scenario.Scenario, vals scenario.Values, probs []scenario.Problem) web.PlayView {
 	code := s.code[sc.ID]
+	if len(probs) == 0 {
+		code[0] = s.pythonCode(sc, vals)
+	}
 	pv := web.PlayView{Lang: lang, Lesson: l.Slug, Scenario: sc, Python: code[0], Go: code[1], Labels: l.Params,
 		Values: map[string]string{}, Problems: map[string]string{}, NoPython: s.cfg.Python == nil}
 	for _, p := range sc.Params {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -274,5 +275,50 @@ func TestDevReloadsContent(t *testing.T) {
 	}
 	if body := get(t, s, "/en/lessons/semaphore").Body.String(); !strings.Contains(body, "Edited just now.") {
 		t.Error("with Dev, an edit to en.md does not show on the next request")
+	}
+}
+
+// paneText is the text of the first code pane of language lang in body, as
+// a reader sees it: tags gone, entities read.
+func paneText(t *testing.T, body, lang string) string {
+	t.Helper()
+	i := strings.Index(body, `data-lang="`+lang+`"`)
+	if i < 0 {
+		t.Fatalf("no %s pane in:\n%.400s", lang, body)
+	}
+	end := strings.Index(body[i:], "</pre>")
+	if end < 0 {
+		t.Fatalf("the %s pane does not end", lang)
+	}
+	return html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(body[i:i+end], ""))
+}
+
+// TestPythonPaneShowsRunValues: the Python pane says the values the run
+// takes (LIMIT = 2 when the form says 2), on the lesson page, in the play
+// fragment Run answers with, and in an embed; at the defaults, and when a
+// value is refused, it shows the file as it is.
+func TestPythonPaneShowsRunValues(t *testing.T) {
+	s := newServer(t, nil)
+	q := "downloads=2&limit=2&delays=0.5,1.25"
+	for _, path := range []string{"/en/lessons/semaphore?" + q, "/en/lessons/semaphore/play/semaphore?" + q, "/embed/semaphore/semaphore?" + q} {
+		rec := get(t, s, path, "HX-Request", "true")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, rec.Code)
+		}
+		py := paneText(t, rec.Body.String(), "python")
+		for _, want := range []string{"DELAYS = [0.5, 1.25]", "LIMIT = 2  #"} {
+			if !strings.Contains(py, want) {
+				t.Errorf("GET %s: the Python pane does not say %q:\n%s", path, want, py)
+			}
+		}
+		if strings.Contains(py, "LIMIT = 3") {
+			t.Errorf("GET %s: the Python pane still says LIMIT = 3", path)
+		}
+	}
+	for _, path := range []string{"/en/lessons/semaphore", "/en/lessons/semaphore?limit=abc"} {
+		py := paneText(t, get(t, s, path).Body.String(), "python")
+		if !strings.Contains(py, "LIMIT = 3  #") || !strings.Contains(py, "DELAYS = [1.6, 1.8,") {
+			t.Errorf("GET %s: want the file's own constants in the Python pane:\n%s", path, py)
+		}
 	}
 }

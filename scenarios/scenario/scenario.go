@@ -83,6 +83,34 @@ func (s *Scenario) PythonSource() Source {
 	return Source{Name: s.Python, Code: string(b), FirstLine: 1}
 }
 
+// PythonSourceFor is the Python program as a run with v executes it: each
+// top-level constant that PythonSet replaces says v's value, so the code on
+// the page is the run the visitor asked for. A constant's line in the file
+// reads "NAME = <the default's PyRepr>" (scenariotest.Snippet checks it);
+// a value is written on that one line, so every other line keeps its
+// number and events still point at the right ones. v must be usable (Parse
+// gave no problems).
+func (s *Scenario) PythonSourceFor(v Values) Source {
+	src := s.PythonSource()
+	if s.PythonSet == nil {
+		return src
+	}
+	def, _ := s.Parse(nil)
+	defaults := s.PythonSet(def)
+	for name, val := range s.PythonSet(v) {
+		old := "\n" + name + " = " + PyRepr(defaults[name])
+		at := strings.Index(src.Code, old)
+		if at < 0 {
+			continue
+		}
+		if end := at + len(old); end < len(src.Code) && !strings.ContainsRune(" \t\r\n#", rune(src.Code[end])) {
+			continue // a longer value that starts the same: not the default
+		}
+		src.Code = src.Code[:at] + "\n" + name + " = " + PyRepr(val) + src.Code[at+len(old):]
+	}
+	return src
+}
+
 // GoSource is the shown region of the Go code.
 func (s *Scenario) GoSource() Source {
 	src, err := Region(s.Files, s.GoFile, s.GoShow)

@@ -62,17 +62,3 @@ func TestLaneNames(t *testing.T) {
 		t.Errorf("LaneNames = %v; want %v", got, want)
 	}
 }
-
-func TestPyRepr(t *testing.T) {
-	for _, tc := range []struct {
-		in   any
-		want string
-	}{
-		{1.0, "1.0"}, {1.25, "1.25"}, {[]float64{1.6, 2}, "[1.6, 2.0]"}, {3, "3"},
-		{true, "True"}, {"a b", `"a b"`}, {[]int{1, 2}, "[1, 2]"},
-	} {
-		if got := PyRepr(tc.in); got != tc.want {
-			t.Errorf("PyRepr(%v) = %q; want %q", tc.in, got, tc.want)
-		}
-	}
-}

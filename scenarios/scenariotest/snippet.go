@@ -2,10 +2,7 @@ package scenariotest
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,9 +20,26 @@ func Snippet(t *testing.T, s *scenario.Scenario) {
 	if s.PythonSet != nil {
 		v, _ := s.Parse(nil)
 		for name, val := range s.PythonSet(v) {
-			want := name + " = " + PyRepr(val)
+			want := name + " = " + scenario.PyRepr(val)
 			if !strings.Contains(src, "\n"+want) {
 				t.Errorf("%s does not say %q, the default run's value", s.Python, want)
+			}
+		}
+		// The page shows each test set's run with its own values written
+		// in, on the same lines.
+		for _, set := range s.Sets {
+			v, probs := s.Parse(set.Query)
+			if len(probs) > 0 {
+				continue
+			}
+			shown := s.PythonSourceFor(v).Code
+			if strings.Count(shown, "\n") != strings.Count(src, "\n") {
+				t.Errorf("set %s: the shown program has %d lines; the file has %d", set.Name, strings.Count(shown, "\n"), strings.Count(src, "\n"))
+			}
+			for name, val := range s.PythonSet(v) {
+				if want := "\n" + name + " = " + scenario.PyRepr(val); !strings.Contains(shown, want) {
+					t.Errorf("set %s: the shown program does not say %q", set.Name, want[1:])
+				}
 			}
 		}
 	}
@@ -36,46 +50,5 @@ func Snippet(t *testing.T, s *scenario.Scenario) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Errorf("python3 %s: %v\n%s", s.Python, err, out)
-	}
-}
-
-// PyRepr writes a constant as Python source would: 1.0 for a whole float,
-// [1.5, 2.0] for a list, True for a bool, "x" for a string.
-func PyRepr(v any) string {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
-			return strconv.FormatFloat(x, 'f', 1, 64)
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case string:
-		return strconv.Quote(x)
-	case []float64:
-		parts := make([]string, len(x))
-		for i, f := range x {
-			parts[i] = PyRepr(f)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case []int:
-		parts := make([]string, len(x))
-		for i, n := range x {
-			parts[i] = strconv.Itoa(n)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case []string:
-		parts := make([]string, len(x))
-		for i, s := range x {
-			parts[i] = strconv.Quote(s)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	default:
-		return fmt.Sprintf("%v", x)
 	}
 }
