@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -73,11 +72,7 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 		}
 		status, errText := "finished", ""
 		if runErr != nil {
-			status, errText = "failed", runErr.Error()
-			var pe *pyrun.ProgramError
-			if errors.As(runErr, &pe) && pe.Stderr != "" {
-				errText += "\n" + pe.Stderr
-			}
+			status, errText = "failed", runErr.Error() // a failed program's stderr included
 		}
 		hl, err := web.Highlight("your_program.py", "python", code, 1)
 		if err != nil {

@@ -44,8 +44,8 @@ func TestOwnCode(t *testing.T) {
 		t.Fatalf("own program = %d; want its lanes and the player:\n%.600s", ok.Code, body)
 	}
 	bad := ownPost(t, s, host, "http://"+host, "def (:\n")
-	if !strings.Contains(bad.Body.String(), "SyntaxError") {
-		t.Errorf("invalid Python: want its SyntaxError shown:\n%.600s", bad.Body.String())
+	if n := strings.Count(bad.Body.String(), "SyntaxError"); n != 1 {
+		t.Errorf("invalid Python: its SyntaxError shown %d times; want once:\n%.900s", n, bad.Body.String())
 	}
 	// A visitor's program runs at --python-nice, as scenario runs do (or at
 	// the tests' own niceness, if that is already lower: it cannot be raised).
