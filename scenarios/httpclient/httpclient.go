@@ -154,6 +154,7 @@ func get(ctx context.Context, client *http.Client, base string, n int, req *time
 				how = "reused"
 			}
 			req.Log("request %d: connection %d, %s", n, info.Conn.(numbered).n, how)
+			req.Wait("response") // on the network until the answer comes
 		},
 	}
 	r, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, fmt.Sprintf("%s/item/%d", base, n), nil)
@@ -164,6 +165,7 @@ func get(ctx context.Context, client *http.Client, base string, n int, req *time
 	if err != nil {
 		return err
 	}
+	req.Wake()
 	defer resp.Body.Close()
 	req.Release("connection") // reading the body to its end hands the connection back
 	body, err := io.ReadAll(resp.Body)

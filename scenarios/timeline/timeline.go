@@ -28,6 +28,11 @@ var joinWaits = map[string]bool{
 	"executor": true, "process": true,
 }
 
+// ioWaits are the wait labels that mean waiting on the network: asyncio's
+// "future" (a stream read, a socket), and a Go lane's "response" (a request
+// sent, its answer not yet come).
+var ioWaits = map[string]bool{"future": true, "response": true}
+
 // Segment is a stretch of one lane in one state.
 type Segment struct {
 	Start, End time.Duration
@@ -149,7 +154,7 @@ func (t *Timeline) At(now time.Duration) View {
 			switch {
 			case joinWaits[e.Label] || strings.HasPrefix(e.Label, "task: "):
 				s = Joining
-			case e.Label == "future":
+			case ioWaits[e.Label]:
 				s = IO // a stream read, a socket: waiting on I/O, not a shared resource
 			}
 			move(l, e.At, s, e.Label)

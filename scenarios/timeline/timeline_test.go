@@ -196,3 +196,16 @@ func TestReleaseByAnotherLane(t *testing.T) {
 		t.Errorf("holds end at %v, %v, %v; want the oldest released first", v.Holds[0].End, v.Holds[1].End, v.Holds[2].End)
 	}
 }
+
+// TestWaitStates: which state a wait puts a lane in follows its label:
+// asyncio's "future" and a Go request's "response" are I/O, joins are
+// joining, anything else a shared resource.
+func TestWaitStates(t *testing.T) {
+	for label, want := range map[string]State{"future": IO, "response": IO, "waitgroup": Joining, "task: b": Joining, "connection": Waiting, "semaphore": Waiting} {
+		v := build([]Event{{At: 0, Lane: "a", Kind: Spawn}, {At: ms(10), Lane: "a", Kind: Wait, Label: label}}).At(ms(20))
+		segs := v.Lanes[0].Segments
+		if got := segs[len(segs)-1]; got.State != want {
+			t.Errorf("wait %q: lane in state %q; want %q", label, got.State, want)
+		}
+	}
+}
