@@ -378,20 +378,8 @@ func (r *room) publishLessonLocked() {
 	}
 	v := web.ClassLessonView{Lang: r.lang, Code: r.code, Lesson: r.lesson, Scenario: sc,
 		Python: python, Go: r.s.code[sc.ID][1], Defaults: len(r.values) == 0,
-		StepOut: "/" + r.lang + "/lessons/" + r.lesson.Slug + "?" + q.Encode()}
-	for _, p := range sc.Params {
-		if p.Name == "seed" && len(r.values["delays"]) > 0 && r.values.Get("delays") != "" {
-			continue
-		}
-		label := r.lesson.Params[p.Name].Label[r.lang]
-		if label == "" {
-			label = p.Name
-		}
-		if q.Get(p.Name) == "" {
-			continue // drawn from the seed, which is listed
-		}
-		v.Params = append(v.Params, web.ClassParam{Label: label, Value: q.Get(p.Name)})
-	}
+		StepOut: "/" + r.lang + "/lessons/" + r.lesson.Slug + "?" + q.Encode(),
+		Params:  paramsShown(r.lang, r.lesson, sc, q)}
 	r.publishLocked("lesson", audAll, "#class-lesson", r.s.renderString(web.ClassLesson(v)))
 }
 

@@ -184,6 +184,24 @@ func (s *Server) scenarioOf(l *lessons.Lesson, id string) *scenario.Scenario {
 	return nil
 }
 
+// paramsShown lists the values of a run (q, its canonical query) under the
+// lesson's labels, to show beside its code: delays drawn from the seed are
+// not listed (the seed is), and the seed is not when the delays were typed.
+func paramsShown(lang string, l *lessons.Lesson, sc *scenario.Scenario, q url.Values) []web.ClassParam {
+	var out []web.ClassParam
+	for _, p := range sc.Params {
+		if q.Get(p.Name) == "" || p.Name == "seed" && q.Get("delays") != "" {
+			continue
+		}
+		label := l.Params[p.Name].Label[lang]
+		if label == "" {
+			label = p.Name
+		}
+		out = append(out, web.ClassParam{Label: label, Value: q.Get(p.Name)})
+	}
+	return out
+}
+
 // pythonCode is sc's Python pane for a run with vals (usable values): the
 // program with vals' constants written in, so that a page with parameters
 // shows LIMIT = 2 when the run will take 2. At the defaults it is the pane

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -72,7 +71,7 @@ func (s *Server) handleRun(c *echo.Context) error {
 		Page:   web.Page{Lang: lang, Title: l.Title[lang], Path: "/runs/" + r.ID, Query: c.QueryString()},
 		Lesson: l, Play: pv, Frame: f,
 		Again: "/" + lang + "/lessons/" + l.Slug + "?" + r.Query.Encode(),
-		When:  r.Finished.UTC().Format(time.RFC3339),
+		When:  r.Finished, Params: paramsShown(lang, l, sc, r.Query),
 	}
 	return render(c, http.StatusOK, web.RunPage(v))
 }

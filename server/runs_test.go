@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +61,41 @@ func TestRunStoreIDs(t *testing.T) {
 	}
 	if s.get("nope") != nil {
 		t.Error("get of an unknown id returned a run")
+	}
+}
+
+// TestRunPageSaysWhatRan: a replay says when the run finished in words a
+// reader takes in (with the exact instant for machines), which values it
+// ran with under the lesson's labels, and its Python pane says them too.
+func TestRunPageSaysWhatRan(t *testing.T) {
+	s := newServer(t, nil)
+	sc := s.reg.Get("semaphore")
+	vals, probs := sc.Parse(url.Values{"downloads": {"2"}, "limit": {"2"}, "delays": {"0.5,1.25"}})
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	r := runWith(3)
+	r.Lesson, r.Scenario, r.Query = "semaphore", "semaphore", vals.Query()
+	r.Status = map[scenarios.Runtime]string{scenarios.Go: "finished"}
+	r.Finished = time.Date(2026, 11, 24, 4, 7, 33, 0, time.UTC)
+	id := s.runs.put(r)
+	rec := get(t, s, "/en/runs/"+id)
+	body := rec.Body.String()
+	if rec.Code != 200 {
+		t.Fatalf("GET /en/runs/%s = %d", id, rec.Code)
+	}
+	for _, want := range []string{
+		`<time datetime="2026-11-24T04:07:33Z">2026-11-24 04:07 UTC</time>`,
+		`<dt>Limit</dt><dd>2</dd>`, `<dt>Delays (s)</dt><dd>0.5,1.25</dd>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the run page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `<dd>1</dd></div></dl>`) {
+		t.Error("the run page lists the seed, though the delays were typed")
+	}
+	if py := paneText(t, body, "python"); !strings.Contains(py, "LIMIT = 2  #") {
+		t.Errorf("the run page's Python pane does not say LIMIT = 2:\n%s", py)
 	}
 }

@@ -393,6 +393,7 @@ type RunPageView struct {
 	Lesson *lessons.Lesson
 	Play   PlayView // the code panes of the run's scenario
 	Frame  RunFrame
-	Again  string // the lesson with the run's parameters
-	When   string // when the run finished
+	Again  string       // the lesson with the run's parameters
+	When   time.Time    // when the run finished
+	Params []ClassParam // the values it ran with, under the lesson's labels
 }
