@@ -13,8 +13,15 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 // Content is the lesson content built into the binary.
@@ -113,7 +120,10 @@ func Load(fsys fs.FS, scenarios ScenarioParams) (*Catalog, error) {
 		return nil, errors.New("index.json: no lessons listed")
 	}
 	c := &Catalog{bySlug: map[string]*Lesson{}}
-	md := goldmark.New()
+	md := map[string]goldmark.Markdown{}
+	for _, loc := range Locales {
+		md[loc] = newMarkdown(loc)
+	}
 	for _, slug := range idx.Lessons {
 		if c.bySlug[slug] != nil {
 			return nil, fmt.Errorf("index.json: lesson %q listed twice", slug)
@@ -177,7 +187,7 @@ func Load(fsys fs.FS, scenarios ScenarioParams) (*Catalog, error) {
 				return nil, fmt.Errorf("%s: %w", prose, err)
 			}
 			var buf bytes.Buffer
-			if err := md.Convert(src, &buf); err != nil {
+			if err := md[loc].Convert(src, &buf); err != nil {
 				return nil, fmt.Errorf("%s: %w", prose, err)
 			}
 			// goldmark escapes raw HTML by default, so the prose holds only
@@ -209,6 +219,182 @@ func readJSON(fsys fs.FS, name string, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// spaceless are the locales whose prose puts no space between words, so a
+// line break in the Markdown source must not become one.
+var spaceless = map[string]bool{"ja": true, "zh": true}
+
+// newMarkdown is the Markdown converter for prose in loc. English is plain
+// CommonMark: a soft line break is a space. Japanese and Chinese turn on
+// goldmark's East Asian line breaks, so a soft break between two East Asian
+// characters disappears ("です。\n次に" reads "です。次に"), and add
+// softBreaks for what that option gets wrong or leaves alone.
+func newMarkdown(loc string) goldmark.Markdown {
+	if !spaceless[loc] {
+		return goldmark.New()
+	}
+	return goldmark.New(
+		goldmark.WithExtensions(extension.NewCJK(
+			extension.WithEastAsianLineBreaks(extension.EastAsianLineBreaksSimple))),
+		goldmark.WithParserOptions(parser.WithASTTransformers(
+			util.Prioritized(softBreaks{}, 1000))),
+	)
+}
+
+// softBreaks settles the soft line breaks that goldmark's East Asian line
+// breaks get wrong or leave alone, by what a reader sees on either side of
+// the break (see joins). The option drops a break only between two runs of
+// plain text with East Asian characters at the break; softBreaks also
+//
+//   - drops one between an East Asian character and punctuation, which the
+//     prose never spaces either: "为止),\n离开" reads "为止),离开", and
+//     "です。\n`cancel()`" reads "です。<code>cancel()</code>";
+//   - keeps one before code, emphasis or a link unless the characters on
+//     both sides are East Asian. The option drops every break there, in any
+//     language (yuin/goldmark#582, open at v1.8.7), so "コンテキストと\n`cancel`"
+//     would read "コンテキストと<code>cancel</code>" with no space, unlike
+//     the same words on one line.
+type softBreaks struct{}
+
+func (softBreaks) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
+	src := reader.Source()
+	var breaks []*ast.Text
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if n.Kind() == ast.KindCodeSpan {
+			return ast.WalkSkipChildren, nil // the code span renders its own breaks
+		}
+		if t, ok := n.(*ast.Text); ok && entering && t.SoftLineBreak() && !t.HardLineBreak() {
+			breaks = append(breaks, t)
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, t := range breaks {
+		before, ok1 := runeBefore(t, src)
+		after, ok2 := runeAfter(t, src)
+		join := ok1 && ok2 && joins(before, after)
+		next, _ := t.NextSibling().(*ast.Text)
+		plain := len(t.Segment.Value(src)) > 0 && next != nil && len(next.Segment.Value(src)) > 0
+		switch {
+		case plain && util.IsEastAsianWideRune(before) && util.IsEastAsianWideRune(after):
+			// Two runs of text with East Asian characters at the break: the
+			// option drops it.
+		case join:
+			t.SetSoftLineBreak(false)
+		case len(t.Segment.Value(src)) > 0 && !plain:
+			// A break to keep before an inline element or at the end of
+			// one: the option would drop it (goldmark#582), so write it out.
+			t.SetSoftLineBreak(false)
+			t.Parent().InsertAfter(t.Parent(), t, ast.NewString([]byte("\n")))
+		}
+	}
+}
+
+// joins reports whether a line break between a and b is no space in Japanese
+// or Chinese: between two East Asian characters, and between an East Asian
+// character and punctuation, CJK or ASCII ("。", ")", ","), where the prose
+// never puts a space either. Between an East Asian character and a Latin
+// word, a number or code, the break stays a space, as the prose writes it.
+func joins(a, b rune) bool {
+	ea, eb := eastAsian(a), eastAsian(b)
+	return (ea || eb) && (ea && eb || unicode.IsPunct(a) || unicode.IsPunct(b))
+}
+
+// eastAsian reports whether r is a wide East Asian character: Han, kana,
+// CJK punctuation, full-width forms.
+func eastAsian(r rune) bool {
+	w := util.EastAsianWidth(r)
+	return w == "W" || w == "F" || util.IsEastAsianWideRune(r)
+}
+
+// runeBefore is the last character a reader sees before t's line break.
+func runeBefore(t *ast.Text, src []byte) (rune, bool) {
+	if r, ok := edgeRune(t, src, false); ok {
+		return r, true
+	}
+	for n := prevInline(t); n != nil; n = prevInline(n) {
+		if r, ok := edgeRune(n, src, false); ok {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// runeAfter is the first character a reader sees after t's line break.
+func runeAfter(t *ast.Text, src []byte) (rune, bool) {
+	for n := nextInline(t); n != nil; n = nextInline(n) {
+		if r, ok := edgeRune(n, src, true); ok {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// edgeRune is the first (or last) character of inline node n as read: code,
+// an autolink or an image counts as a Latin word.
+func edgeRune(n ast.Node, src []byte, first bool) (rune, bool) {
+	var v []byte
+	switch n := n.(type) {
+	case *ast.Text:
+		v = n.Segment.Value(src)
+	case *ast.String:
+		v = n.Value
+	case *ast.CodeSpan, *ast.AutoLink, *ast.Image, *ast.RawHTML:
+		return 'a', true
+	default:
+		c := n.FirstChild()
+		if !first {
+			c = n.LastChild()
+		}
+		for c != nil {
+			if r, ok := edgeRune(c, src, first); ok {
+				return r, true
+			}
+			if first {
+				c = c.NextSibling()
+			} else {
+				c = c.PreviousSibling()
+			}
+		}
+		return 0, false
+	}
+	if len(v) == 0 {
+		return 0, false
+	}
+	var r rune
+	if first {
+		r, _ = utf8.DecodeRune(v)
+	} else {
+		r, _ = utf8.DecodeLastRune(v)
+	}
+	return r, true
+}
+
+// nextInline is the inline node after n in reading order, leaving the
+// elements n closes (emphasis, a link) but not its block; nil at the end.
+func nextInline(n ast.Node) ast.Node {
+	for n != nil {
+		if s := n.NextSibling(); s != nil {
+			return s
+		}
+		if n = n.Parent(); n == nil || n.Type() != ast.TypeInline {
+			return nil
+		}
+	}
+	return nil
+}
+
+// prevInline is the inline node before n in reading order; nil at the start.
+func prevInline(n ast.Node) ast.Node {
+	for n != nil {
+		if s := n.PreviousSibling(); s != nil {
+			return s
+		}
+		if n = n.Parent(); n == nil || n.Type() != ast.TypeInline {
+			return nil
+		}
 	}
 	return nil
 }
