@@ -47,14 +47,17 @@ type Lesson struct {
 	Number    int
 	Group     string
 	Scenarios []string
-	Title     map[string]string        // by locale
-	Summary   map[string]string        // one line, by locale
-	Prose     map[string]template.HTML // rendered Markdown, by locale
-	SeeAlso   []string                 // slugs of lessons that connect to this one
-	Params    map[string]ParamText     // labels for the scenarios' parameters, by name
-	Quiz      []Question               // questions for predict-then-run
-	Prev      *Lesson                  // the lesson before, in course order
-	Next      *Lesson                  // the lesson after
+	// ScenarioTitles name each scenario of a lesson that runs more than
+	// one (by scenario id, then locale), as headings over their programs.
+	ScenarioTitles map[string]map[string]string
+	Title          map[string]string        // by locale
+	Summary        map[string]string        // one line, by locale
+	Prose          map[string]template.HTML // rendered Markdown, by locale
+	SeeAlso        []string                 // slugs of lessons that connect to this one
+	Params         map[string]ParamText     // labels for the scenarios' parameters, by name
+	Quiz           []Question               // questions for predict-then-run
+	Prev           *Lesson                  // the lesson before, in course order
+	Next           *Lesson                  // the lesson after
 }
 
 // ParamText is a parameter's label and help, by locale.
@@ -89,14 +92,15 @@ type indexFile struct {
 }
 
 type lessonFile struct {
-	Number    int                  `json:"number"`
-	Group     string               `json:"group"`
-	Scenarios []string             `json:"scenarios"`
-	Title     map[string]string    `json:"title"`
-	Summary   map[string]string    `json:"summary"`
-	SeeAlso   []string             `json:"see_also"`
-	Params    map[string]ParamText `json:"params"`
-	Quiz      []Question           `json:"quiz"`
+	Number    int                          `json:"number"`
+	Group     string                       `json:"group"`
+	Scenarios []string                     `json:"scenarios"`
+	Titles    map[string]map[string]string `json:"scenario_titles"`
+	Title     map[string]string            `json:"title"`
+	Summary   map[string]string            `json:"summary"`
+	SeeAlso   []string                     `json:"see_also"`
+	Params    map[string]ParamText         `json:"params"`
+	Quiz      []Question                   `json:"quiz"`
 }
 
 // Groups are the parts of the course, in order.
@@ -156,6 +160,21 @@ func Load(fsys fs.FS, scenarios ScenarioParams) (*Catalog, error) {
 				}
 			}
 		}
+		for _, id := range lf.Scenarios {
+			if len(lf.Scenarios) < 2 {
+				break
+			}
+			for _, loc := range Locales {
+				if lf.Titles[id][loc] == "" {
+					return nil, fmt.Errorf("%s: scenario %q has no title in %q (a lesson with several scenarios names each in scenario_titles)", name, id, loc)
+				}
+			}
+		}
+		for id := range lf.Titles {
+			if !slices.Contains(lf.Scenarios, id) {
+				return nil, fmt.Errorf("%s: scenario_titles names %q, which is not one of the lesson's scenarios", name, id)
+			}
+		}
 		for i, q := range lf.Quiz {
 			if q.ID == "" || !slices.Contains(lf.Scenarios, q.Scenario) {
 				return nil, fmt.Errorf("%s: quiz question %d needs an id and one of the lesson's scenarios", name, i+1)
@@ -171,7 +190,7 @@ func Load(fsys fs.FS, scenarios ScenarioParams) (*Catalog, error) {
 				}
 			}
 		}
-		l := &Lesson{Slug: slug, Number: lf.Number, Group: lf.Group, Scenarios: lf.Scenarios,
+		l := &Lesson{Slug: slug, Number: lf.Number, Group: lf.Group, Scenarios: lf.Scenarios, ScenarioTitles: lf.Titles,
 			Title: lf.Title, Summary: lf.Summary, Prose: map[string]template.HTML{},
 			SeeAlso: lf.SeeAlso, Params: lf.Params, Quiz: lf.Quiz}
 		for _, loc := range Locales {

@@ -20,8 +20,11 @@ import (
 func anyScenario(string) ([]string, bool) { return nil, true }
 
 func known(id string) ([]string, bool) {
-	if id == "semaphore" {
+	switch id {
+	case "semaphore":
 		return []string{"limit"}, true
+	case "semaphore-2":
+		return nil, true
 	}
 	return nil, false
 }
@@ -103,6 +106,9 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 			m["index.json"] = &fstest.MapFile{Data: []byte(`{"lessons":["semaphore","gone"]}`)}
 		}, "gone/lesson.json"},
 		{"no index", func(m fstest.MapFS) { delete(m, "index.json") }, "index.json"},
+		{"second scenario untitled", lesson(`"scenarios":["semaphore"]`, `"scenarios":["semaphore","semaphore-2"],
+			"scenario_titles":{"semaphore":{"en":"A","ja":"A","zh":"A"},"semaphore-2":{"en":"B","ja":"B"}}`), `scenario "semaphore-2" has no title in "zh"`},
+		{"title for no scenario", lesson(`"scenarios":["semaphore"]`, `"scenarios":["semaphore"],"scenario_titles":{"lock":{"en":"A"}}`), `scenario_titles names "lock"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := goodFS()

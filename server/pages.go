@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/labstack/echo/v5"
 
@@ -224,7 +225,11 @@ func (s *Server) play(lang string, l *lessons.Lesson, sc *scenario.Scenario, val
 	if len(probs) == 0 {
 		code[0] = s.pythonCode(sc, vals)
 	}
-	pv := web.PlayView{Lang: lang, Lesson: l.Slug, Scenario: sc, Python: code[0], Go: code[1], Labels: l.Params,
+	title := ""
+	if i := slices.Index(l.Scenarios, sc.ID); len(l.Scenarios) > 1 && i >= 0 {
+		title = fmt.Sprintf("%d. %s", i+1, l.ScenarioTitles[sc.ID][lang])
+	}
+	pv := web.PlayView{Title: title, Lang: lang, Lesson: l.Slug, Scenario: sc, Python: code[0], Go: code[1], Labels: l.Params,
 		Values: map[string]string{}, Problems: map[string]string{}, NoPython: s.cfg.Python == nil}
 	for _, p := range sc.Params {
 		pv.Values[p.Name] = vals.Raw(p.Name)

@@ -322,3 +322,25 @@ func TestPythonPaneShowsRunValues(t *testing.T) {
 		}
 	}
 }
+
+// TestScenarioTitles: a lesson that runs several programs heads each with
+// its number and title, in the page's language, and Run's fragment keeps
+// the heading; a lesson with one program has none.
+func TestScenarioTitles(t *testing.T) {
+	s := newServer(t, nil)
+	body := get(t, s, "/en/lessons/lock").Body.String()
+	first, second := strings.Index(body, `<h2 class="play-title">1. Without a lock</h2>`), strings.Index(body, `<h2 class="play-title">2. With asyncio.Lock</h2>`)
+	if first < 0 || second < first {
+		t.Errorf("lock lesson: want the headings 1. Without a lock, then 2. With asyncio.Lock (at %d and %d)", first, second)
+	}
+	if !strings.Contains(get(t, s, "/ja/lessons/lock").Body.String(), `<h2 class="play-title">1. ロックなし</h2>`) {
+		t.Error("the Japanese lock lesson lacks its Japanese heading")
+	}
+	run := get(t, s, "/en/lessons/lock/play/lock", "HX-Request", "true").Body.String()
+	if !strings.Contains(run, `<h2 class="play-title">2. With asyncio.Lock</h2>`) {
+		t.Error("Run's fragment for the second program lost its heading")
+	}
+	if strings.Contains(get(t, s, "/en/lessons/semaphore").Body.String(), "play-title") {
+		t.Error("a lesson with one program has a program heading")
+	}
+}

@@ -96,6 +96,9 @@ type Preset struct {
 // PlayView is one scenario on a lesson page: its code and its parameter form,
 // and once started, where its run streams from.
 type PlayView struct {
+	// Title heads the play area when its lesson runs several programs
+	// ("1. Without a lock"); "" when it runs one.
+	Title    string
 	Lang     string
 	Lesson   string
 	Scenario *scenario.Scenario
