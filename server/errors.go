@@ -49,7 +49,11 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		_ = c.String(status, msg)
 		return
 	}
-	p := web.Page{Lang: lang, Title: web.T(lang, "error.title"), Path: "/"}
+	title := "error.title"
+	if status == http.StatusNotFound {
+		title = "error.nopage"
+	}
+	p := web.Page{Lang: lang, Title: web.T(lang, title), Path: "/"}
 	if rErr := render(c, status, web.ErrorPage(p, msg)); rErr != nil {
 		s.log.Error("render error page", "err", rErr)
 	}

@@ -104,7 +104,7 @@ func TestRoutes(t *testing.T) {
 			`<html lang="ja">`, "セマフォ", `value="4"`, `href="/en/lessons/semaphore?limit=4"`,
 		}},
 		{name: "lesson with bad query", path: "/en/lessons/semaphore?limit=50", status: 422, contains: []string{"Must be between 1 and 20.", `aria-invalid="true"`}},
-		{name: "unknown lesson", path: "/en/lessons/nope", status: 404, contains: []string{"There is no such page."}},
+		{name: "unknown lesson", path: "/en/lessons/nope", status: 404, contains: []string{"<h1>Page not found</h1>", "There is no such page."}},
 		{name: "unknown language", path: "/xx/lessons/semaphore", status: 404, contains: []string{"There is no such page."}},
 		{name: "unknown path", path: "/en/nothing/here", status: 404},
 		{name: "htmx", path: "/static/vendor/htmx.min.js", status: 200, contains: []string{"htmx"}},
