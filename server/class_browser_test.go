@@ -160,6 +160,18 @@ func TestBrowserClassroom(t *testing.T) {
 	for who, ctx := range map[string]context.Context{"aiko": aiko, "ben": ben} {
 		waitText(ctx, who, "#class-lesson h1", "semaphore")
 	}
+	// Everyone gets the same fragments; each role sees its own notes, and
+	// only students are offered to step out.
+	shown := func(ctx context.Context, sel string) string {
+		return eval(ctx, `Array.from(document.querySelectorAll(`+jsString(sel)+`)).filter(e => e.offsetParent !== null).map(e => e.textContent.trim()).join(" | ")`)
+	}
+	waitText(teacher, "teacher", "#class-lesson h1", "semaphore")
+	if got := shown(teacher, "#class-run .idle-note, .step-out"); !strings.Contains(got, "Run for everyone") || strings.Contains(got, "Waiting for the teacher") || strings.Contains(got, "Step out") {
+		t.Errorf("the teacher's page shows %q; want the note telling them to run, and neither the students' note nor stepping out", got)
+	}
+	if got := shown(ben, "#class-run .idle-note, .step-out"); !strings.Contains(got, "Waiting for the teacher") || !strings.Contains(got, "Step out") || strings.Contains(got, "Run for everyone") {
+		t.Errorf("a student's page shows %q; want the waiting note and stepping out, not the teacher's note", got)
+	}
 
 	// Predict: the teacher asks; Aiko answers B (right), Ben A (wrong).
 	run(teacher, "teacher", chromedp.WaitVisible(chromedp.CSS(`.class-ask button`)), chromedp.Click(chromedp.CSS(`.class-ask button`)))
