@@ -125,6 +125,9 @@ func TestRunSocketStreamsBothRuntimes(t *testing.T) {
 		if !strings.Contains(sec, `class="cap-line"`) || !strings.Contains(sec, `data-cap="2"`) {
 			t.Errorf("%s: no cap line at the limit in the permits overlay", rt)
 		}
+		if !strings.Contains(sec, `Permits or locks held: at most <b>2</b> <span class="cap">(cap 2)</span>`) {
+			t.Errorf("%s: the permits chart is not labelled with its peak and its cap:\n%s", rt, sec)
+		}
 		if !strings.Contains(sec, `data-most="2"`) || !strings.Contains(sec, `data-events=`) {
 			t.Errorf("%s summary missing:\n%s", rt, sec)
 		}
