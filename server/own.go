@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -79,6 +80,11 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 			return err
 		}
 		v.Highlighted = hl
+		for _, e := range tl.Events() {
+			if e.Kind == timeline.Log {
+				v.Output = append(v.Output, web.OutputLine{At: fmt.Sprintf("%.3f", e.At.Seconds()), Lane: e.Lane, Text: e.Label})
+			}
+		}
 		side := web.Side{Runtime: scenarios.Python, Name: s.sideNames()[scenarios.Python], TL: &tl, Ended: true, Status: status, Err: errText}
 		f := web.BuildFrame(lang, []web.Side{side}, 0, true, 0, 0)
 		v.Frame = &f

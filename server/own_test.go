@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os/exec"
 	"strconv"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,11 @@ func TestOwnCode(t *testing.T) {
 	body := ok.Body.String()
 	if ok.Code != 200 || !strings.Contains(body, `data-lane="fast"`) || !strings.Contains(body, `data-lane="slow"`) || !strings.Contains(body, `class="player"`) {
 		t.Fatalf("own program = %d; want its lanes and the player:\n%.600s", ok.Code, body)
+	}
+	// What it printed, in order, each line with its time and task.
+	printed := body[strings.Index(body, `class="own-output"`)+1:]
+	if !strings.Contains(body, `class="own-output"`) || !regexp.MustCompile(`(?s)<span class="at">0\.\d{3} s</span> <span class="lane">fast</span> fast 0\n.*<span class="lane">slow</span> slow 0\n`).MatchString(printed) {
+		t.Errorf("own program: want what it printed, line by line with time and task:\n%s", printed)
 	}
 	bad := ownPost(t, s, host, "http://"+host, "def (:\n")
 	if n := strings.Count(bad.Body.String(), "SyntaxError"); n != 1 {
