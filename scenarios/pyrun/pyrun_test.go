@@ -1128,3 +1128,45 @@ func TestInterpreterDiesWithServer(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestBlockedCountsTheProgramNotTheMachine: on a CPU shared with busy
+// processes, a step of 3 ms of work can take 60 ms while it waits for the
+// CPU; that is the machine, not the program holding the loop, so it is
+// not reported as blocked (before, every such step was). The program's own
+// time.sleep still is.
+func TestBlockedCountsTheProgramNotTheMachine(t *testing.T) {
+	if _, err := os.Stat("/proc/thread-self/schedstat"); err != nil {
+		t.Skipf("SKIP: no /proc/thread-self/schedstat (Linux's), so the tracer cannot tell waiting for a CPU apart: %v", err)
+	}
+	p := needPython(t)
+	// Two processes spinning on CPU 0, where the program pins itself.
+	for range 2 {
+		hog := exec.Command(p.Path, "-c", "import os\nos.sched_setaffinity(0, {0})\nwhile True: pass")
+		if err := hog.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { hog.Process.Kill(); hog.Wait() })
+	}
+	evs, err := trace(t, Program{Name: "crowded.py", Source: mustRead(t, "testdata/crowded.py")}, Options{Nice: 10})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, dump(evs))
+	}
+	var waited int
+	for _, e := range on(evs, "main") {
+		if n, ok := strings.CutPrefix(e.Label, "waited "); ok && e.Kind == timeline.Log {
+			waited, _ = strconv.Atoi(n)
+		}
+	}
+	if waited == 0 {
+		t.Fatalf("no step of the program waited past 60 ms for the CPU, so this proves nothing\n%s", dump(evs))
+	}
+	var blocked []timeline.Event
+	for _, e := range evs {
+		if e.Kind == timeline.Blocked {
+			blocked = append(blocked, e)
+		}
+	}
+	if len(blocked) != 1 || blocked[0].Line != 23 || blocked[0].Dur < sec(0.12) {
+		t.Errorf("blocked events %v; want only the time.sleep(0.12) on line 23 (%d steps waited for the CPU)", blocked, waited)
+	}
+}

@@ -622,7 +622,35 @@ def _future_label(obj):
 
 # ---------------------------------------------------------------- task steps
 
-_steps = {}  # thread id -> [step start (monotonic), sampled program line]
+_steps = {}  # thread id -> [step start (monotonic), sampled program line, schedstat at the start]
+_sched_fds = {}  # thread id -> its /proc/thread-self/schedstat, open; None where there is none
+
+
+def _schedstat(tid):
+    """The calling thread's scheduler counters (Linux's schedstat: time on a
+    CPU, time waiting for one, in ns), unparsed; None where there are none."""
+    fd = _sched_fds.get(tid, -1)
+    if fd == -1:
+        try:
+            fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            fd = None
+        _sched_fds[tid] = fd
+    if fd is None:
+        return None
+    try:
+        return os.pread(fd, 64, 0)
+    except OSError:
+        return None
+
+
+def _cpu_wait(before, after):
+    """Seconds a thread waited for a CPU between two _schedstat readings:
+    time it was ready to run while the machine ran other work."""
+    try:
+        return max(0, int(after.split()[1]) - int(before.split()[1])) / 1e9
+    except (AttributeError, IndexError, ValueError):
+        return 0.0
 # Set when a step begins and the watcher may be asleep; the watcher clears
 # it, and sleeps while no step runs rather than waking to find none.
 _step_begun = threading.Event()
@@ -727,8 +755,9 @@ def _enter_step(rec, is_throw):
                     rec.wake = (ts, line)
             else:
                 _emit(rec, "wake", "", line, t=ts)
-        slot = [_mono(), 0]
-        _steps[threading.get_ident()] = slot
+        tid = threading.get_ident()
+        slot = [_mono(), 0, _schedstat(tid)]
+        _steps[tid] = slot
         if not _step_begun.is_set():
             _step_begun.set()
     except Exception:
@@ -739,11 +768,16 @@ def _enter_step(rec, is_throw):
 def _leave_step(rec, ts, t0, slot, how, value, exc):
     try:
         dur = _mono() - t0
+        busy = dur
         if slot is not None:
             tid = threading.get_ident()
             if _steps.get(tid) is slot:
                 del _steps[tid]
-        if dur > _BLOCKED:
+            if dur > _BLOCKED and slot[2] is not None:
+                # A busy machine may leave a step ready to run but without
+                # a CPU: that time is not the program holding the loop.
+                busy = dur - _cpu_wait(slot[2], _schedstat(tid))
+        if busy > _BLOCKED:
             line = slot[1] if slot is not None else 0
             with _lock:
                 if _pending:
@@ -937,6 +971,7 @@ def _after_fork_in_child():
     _tls.stack = []
     _tls.thread = None
     _steps.clear()
+    _sched_fds.clear()  # the parent's threads' files: this process has its own
     _bufs.clear()
     if isinstance(sys.stdout, _Capture) and sys.__stdout__ is not None:
         sys.stdout = sys.__stdout__
