@@ -162,4 +162,12 @@ func TestBrowserEmbedSizesItself(t *testing.T) {
 		src, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('#second iframe') || {}).src || 'no iframe'`))
 		t.Fatalf("an embed with no data-scenario did not load its lesson's first scenario (iframe %s): %v", src, err)
 	}
+	// Leave nothing loading when the server stops: a request cut off then
+	// would show in the console as an error.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#second iframe').contentDocument.readyState === 'complete'`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
 }
