@@ -347,7 +347,7 @@ func (s *Server) classPage(c *echo.Context, teacher bool) error {
 	}
 	lang = resp.Lang
 	if resp.Err == "forbidden" {
-		p := web.Page{Lang: lang, Title: web.T(lang, "class.title"), Path: "/class"}
+		p := web.Page{Lang: lang, Title: web.T(lang, "error.title"), Path: "/class"}
 		return render(c, http.StatusForbidden, web.ErrorPage(p, web.T(lang, "class.forbidden")))
 	}
 	if !teacher && cookieValue(c, studentCookie) == "" {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v5"
 
@@ -189,9 +190,10 @@ func (s *Server) scenarioOf(l *lessons.Lesson, id string) *scenario.Scenario {
 // lesson's labels, to show beside its code: delays drawn from the seed are
 // not listed (the seed is), and the seed is not when the delays were typed.
 func paramsShown(lang string, l *lessons.Lesson, sc *scenario.Scenario, q url.Values) []web.ClassParam {
+	drawn := func(v string) bool { return v == "" || strings.EqualFold(v, "random") } // from the seed
 	var out []web.ClassParam
 	for _, p := range sc.Params {
-		if q.Get(p.Name) == "" || p.Name == "seed" && q.Get("delays") != "" {
+		if drawn(q.Get(p.Name)) || p.Name == "seed" && !drawn(q.Get("delays")) {
 			continue
 		}
 		label := l.Params[p.Name].Label[lang]

@@ -60,13 +60,13 @@ func (s *Server) handleRun(c *echo.Context) error {
 		}
 		sides[rt] = sd
 	}
-	vals, _ := sc.Parse(r.Query)
+	vals, probs := sc.Parse(r.Query)
 	f := buildFrame(lang, r.Names, sides, 0, true, capsOf(sc, vals))
 	f.RunID, f.Replay, f.Lesson, f.Query = r.ID, true, r.Lesson, r.Query.Encode()
 	if t, err := strconv.ParseFloat(c.QueryParam("t"), 64); err == nil && t >= 0 {
 		f.StartAt = min(timeline.Seconds(t), f.Now)
 	}
-	pv := s.play(lang, l, sc, vals, nil)
+	pv := s.play(lang, l, sc, vals, probs) // a query an older build stored may no longer parse
 	v := web.RunPageView{
 		Page:   web.Page{Lang: lang, Title: l.Title[lang], Path: "/runs/" + r.ID, Query: c.QueryString()},
 		Lesson: l, Play: pv, Frame: f,

@@ -98,4 +98,12 @@ func TestRunPageSaysWhatRan(t *testing.T) {
 	if py := paneText(t, body, "python"); !strings.Contains(py, "LIMIT = 2  #") {
 		t.Errorf("the run page's Python pane does not say LIMIT = 2:\n%s", py)
 	}
+	// Delays drawn from a seed: the seed is listed, not the word random.
+	r2 := runWith(3)
+	r2.Lesson, r2.Scenario, r2.Finished = "semaphore", "semaphore", r.Finished
+	r2.Query = url.Values{"downloads": {"2"}, "limit": {"2"}, "delays": {"random"}, "seed": {"7"}}
+	body = get(t, s, "/en/runs/"+s.runs.put(r2)).Body.String()
+	if !strings.Contains(body, `<dt>Seed</dt><dd>7</dd>`) || strings.Contains(body, `<dd>random</dd>`) {
+		t.Errorf("a run with delays=random&seed=7 does not list its seed (or lists \"random\"):\n%s", body[strings.Index(body, `class="class-params`):][:400])
+	}
 }

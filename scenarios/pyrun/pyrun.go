@@ -149,11 +149,11 @@ type Python struct {
 	hexversion string
 }
 
-// Find returns python3 >= 3.11: $ASYNCPLAY_PYTHON if set, else python3 on
-// PATH. The error (wrapping ErrNoPython) says plainly what is missing and to
+// Find returns python3 >= 3.11: $ASYNCPLAY_PYTHON if set (and not blank),
+// else python3 on PATH. The error (wrapping ErrNoPython) says plainly what is missing and to
 // install python3 3.11 or later.
 func Find(ctx context.Context) (Python, error) {
-	name, from := os.Getenv("ASYNCPLAY_PYTHON"), "$ASYNCPLAY_PYTHON"
+	name, from := strings.TrimSpace(os.Getenv("ASYNCPLAY_PYTHON")), "$ASYNCPLAY_PYTHON"
 	if name == "" {
 		name, from = "python3", "PATH"
 	}

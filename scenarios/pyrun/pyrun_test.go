@@ -1139,15 +1139,22 @@ func TestBlockedCountsTheProgramNotTheMachine(t *testing.T) {
 		t.Skipf("SKIP: no /proc/thread-self/schedstat (Linux's), so the tracer cannot tell waiting for a CPU apart: %v", err)
 	}
 	p := needPython(t)
-	// Two processes spinning on CPU 0, where the program pins itself.
+	out, err := exec.Command(p.Path, "-c", "import os; print(min(os.sched_getaffinity(0)))").Output()
+	cpu, convErr := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || convErr != nil {
+		t.Fatalf("which CPU may this test use? %v %v %q", err, convErr, out)
+	}
+	// Two processes spinning on that CPU, where the program pins itself.
 	for range 2 {
-		hog := exec.Command(p.Path, "-c", "import os\nos.sched_setaffinity(0, {0})\nwhile True: pass")
+		hog := exec.Command(p.Path, "-c", fmt.Sprintf("import os\nos.sched_setaffinity(0, {%d})\nwhile True: pass", cpu))
 		if err := hog.Start(); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { hog.Process.Kill(); hog.Wait() })
 	}
-	evs, err := trace(t, Program{Name: "crowded.py", Source: mustRead(t, "testdata/crowded.py")}, Options{Nice: 10})
+	// At niceness 12 against two spinning processes the program gets a few
+	// percent of the CPU: each 4 ms step takes 100 ms or so.
+	evs, err := trace(t, Program{Name: "crowded.py", Source: mustRead(t, "testdata/crowded.py"), Set: map[string]any{"CPU": cpu}}, Options{Nice: 12})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, dump(evs))
 	}

@@ -623,19 +623,20 @@ def _future_label(obj):
 # ---------------------------------------------------------------- task steps
 
 _steps = {}  # thread id -> [step start (monotonic), sampled program line, schedstat at the start]
-_sched_fds = {}  # thread id -> its /proc/thread-self/schedstat, open; None where there is none
 
 
-def _schedstat(tid):
+def _schedstat():
     """The calling thread's scheduler counters (Linux's schedstat: time on a
-    CPU, time waiting for one, in ns), unparsed; None where there are none."""
-    fd = _sched_fds.get(tid, -1)
+    CPU, time waiting for one, in ns), unparsed; None where there are none.
+    Each thread keeps its own file open (in _tls, so a thread id the system
+    hands out again does not find a dead thread's file)."""
+    fd = getattr(_tls, "sched_fd", -1)
     if fd == -1:
         try:
             fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
         except OSError:
             fd = None
-        _sched_fds[tid] = fd
+        _tls.sched_fd = fd
     if fd is None:
         return None
     try:
@@ -756,7 +757,7 @@ def _enter_step(rec, is_throw):
             else:
                 _emit(rec, "wake", "", line, t=ts)
         tid = threading.get_ident()
-        slot = [_mono(), 0, _schedstat(tid)]
+        slot = [_mono(), 0, _schedstat() if _BLOCKED > 0 else None]
         _steps[tid] = slot
         if not _step_begun.is_set():
             _step_begun.set()
@@ -776,15 +777,15 @@ def _leave_step(rec, ts, t0, slot, how, value, exc):
             if dur > _BLOCKED and slot[2] is not None:
                 # A busy machine may leave a step ready to run but without
                 # a CPU: that time is not the program holding the loop.
-                busy = dur - _cpu_wait(slot[2], _schedstat(tid))
-        if busy > _BLOCKED:
+                busy = dur - _cpu_wait(slot[2], _schedstat())
+        if _BLOCKED > 0 and busy > _BLOCKED:
             line = slot[1] if slot is not None else 0
             with _lock:
                 if _pending:
                     _flush_pending()
                 if rec.lane is None:
                     _resolve(rec)
-                _raw((_format_event(ts, rec.lane, "blocked", "", line, 0, dur),))
+                _raw((_format_event(ts, rec.lane, "blocked", "", line, 0, busy),))
                 held = getattr(_tls, "buf", None)
                 if held:
                     _raw(held)
@@ -971,7 +972,13 @@ def _after_fork_in_child():
     _tls.stack = []
     _tls.thread = None
     _steps.clear()
-    _sched_fds.clear()  # the parent's threads' files: this process has its own
+    fd = getattr(_tls, "sched_fd", -1)
+    if fd not in (-1, None):  # the parent's thread's file: this thread is another
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _tls.sched_fd = -1
     _bufs.clear()
     if isinstance(sys.stdout, _Capture) and sys.__stdout__ is not None:
         sys.stdout = sys.__stdout__

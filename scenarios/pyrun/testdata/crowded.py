@@ -1,4 +1,4 @@
-"""Steps of about 3 ms of work each on one CPU shared with busy processes,
+"""Steps of about 4 ms of work each on one CPU shared with busy processes,
 then one step that calls time.sleep: only the last holds the loop itself."""
 import asyncio
 import os
@@ -13,7 +13,7 @@ async def main():
     waited = 0
     for _ in range(STEPS):
         t = time.perf_counter()
-        end = time.thread_time() + 0.003
+        end = time.thread_time() + 0.004
         while time.thread_time() < end:
             pass
         if time.perf_counter() - t > 0.06:
