@@ -241,4 +241,11 @@ func TestBrowserBandLabelClearOfBars(t *testing.T) {
 	}
 	check("projector")
 	screenshot(t, ctx, "band-label-projector-zh")
+	// The player shades and marks the label row as it does the lanes, so
+	// scrubbing back leaves no label of a band still to come in full view.
+	var row string
+	evalJSON(t, ctx, `JSON.stringify([...document.querySelectorAll('.frame[data-finished="true"] svg.band-labels')].map(s => s.querySelectorAll('rect.future').length + '/' + s.querySelectorAll('line.cursor').length).join(','))`, &row)
+	if row != "1/1" {
+		t.Errorf("the band label row has shade/cursor %q; want 1/1, like the lanes", row)
+	}
 }

@@ -26,7 +26,7 @@
     var times = events.map(function (e) { return e.t; });
     if (times.length) total = Math.max(total, times[times.length - 1]);
     var cursors = [], shades = [];
-    frame.querySelectorAll("svg.tracks").forEach(function (svg) {
+    frame.querySelectorAll("svg.tracks, svg.band-labels").forEach(function (svg) {
       var shade = document.createElementNS(SVG, "rect");
       shade.setAttribute("class", "future");
       shade.setAttribute("y", "0");
