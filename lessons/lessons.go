@@ -18,7 +18,6 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
@@ -247,35 +246,25 @@ func readJSON(fsys fs.FS, name string, v any) error {
 var spaceless = map[string]bool{"ja": true, "zh": true}
 
 // newMarkdown is the Markdown converter for prose in loc. English is plain
-// CommonMark: a soft line break is a space. Japanese and Chinese turn on
-// goldmark's East Asian line breaks, so a soft break between two East Asian
-// characters disappears ("です。\n次に" reads "です。次に"), and add
-// softBreaks for what that option gets wrong or leaves alone.
+// CommonMark: a soft line break is a space. Japanese and Chinese add
+// softBreaks, which drops the breaks that their prose never writes as a
+// space ("です。\n次に" reads "です。次に").
 func newMarkdown(loc string) goldmark.Markdown {
 	if !spaceless[loc] {
 		return goldmark.New()
 	}
-	return goldmark.New(
-		goldmark.WithExtensions(extension.NewCJK(
-			extension.WithEastAsianLineBreaks(extension.EastAsianLineBreaksSimple))),
-		goldmark.WithParserOptions(parser.WithASTTransformers(
-			util.Prioritized(softBreaks{}, 1000))),
-	)
+	return goldmark.New(goldmark.WithParserOptions(parser.WithASTTransformers(
+		util.Prioritized(softBreaks{}, 1000))))
 }
 
-// softBreaks settles the soft line breaks that goldmark's East Asian line
-// breaks get wrong or leave alone, by what a reader sees on either side of
-// the break (see joins). The option drops a break only between two runs of
-// plain text with East Asian characters at the break; softBreaks also
-//
-//   - drops one between an East Asian character and punctuation, which the
-//     prose never spaces either: "为止),\n离开" reads "为止),离开", and
-//     "です。\n`cancel()`" reads "です。<code>cancel()</code>";
-//   - keeps one before code, emphasis or a link unless the characters on
-//     both sides are East Asian. The option drops every break there, in any
-//     language (yuin/goldmark#582, open at v1.8.7), so "コンテキストと\n`cancel`"
-//     would read "コンテキストと<code>cancel</code>" with no space, unlike
-//     the same words on one line.
+// softBreaks drops each soft line break that joins (see below) says is no
+// space, by what a reader sees on either side of it, through code, emphasis
+// and links: "为止),\n离开" reads "为止),离开", "です。\n`cancel()`" reads
+// "です。<code>cancel()</code>", and "コンテキストと\n`cancel`" keeps its
+// space, as the same words on one line would. (goldmark's own East Asian
+// line breaks drop a break only between two runs of plain text, and drop
+// every break before code or a link in any language: yuin/goldmark#582,
+// open at v1.8.7.)
 type softBreaks struct{}
 
 func (softBreaks) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
@@ -293,20 +282,8 @@ func (softBreaks) Transform(doc *ast.Document, reader text.Reader, _ parser.Cont
 	for _, t := range breaks {
 		before, ok1 := runeBefore(t, src)
 		after, ok2 := runeAfter(t, src)
-		join := ok1 && ok2 && joins(before, after)
-		next, _ := t.NextSibling().(*ast.Text)
-		plain := len(t.Segment.Value(src)) > 0 && next != nil && len(next.Segment.Value(src)) > 0
-		switch {
-		case plain && util.IsEastAsianWideRune(before) && util.IsEastAsianWideRune(after):
-			// Two runs of text with East Asian characters at the break: the
-			// option drops it.
-		case join:
+		if ok1 && ok2 && joins(before, after) {
 			t.SetSoftLineBreak(false)
-		case len(t.Segment.Value(src)) > 0 && !plain:
-			// A break to keep before an inline element or at the end of
-			// one: the option would drop it (goldmark#582), so write it out.
-			t.SetSoftLineBreak(false)
-			t.Parent().InsertAfter(t.Parent(), t, ast.NewString([]byte("\n")))
 		}
 	}
 }
@@ -333,7 +310,7 @@ func runeBefore(t *ast.Text, src []byte) (rune, bool) {
 	if r, ok := edgeRune(t, src, false); ok {
 		return r, true
 	}
-	for n := prevInline(t); n != nil; n = prevInline(n) {
+	for n := adjacentInline(t, false); n != nil; n = adjacentInline(n, false) {
 		if r, ok := edgeRune(n, src, false); ok {
 			return r, true
 		}
@@ -343,7 +320,7 @@ func runeBefore(t *ast.Text, src []byte) (rune, bool) {
 
 // runeAfter is the first character a reader sees after t's line break.
 func runeAfter(t *ast.Text, src []byte) (rune, bool) {
-	for n := nextInline(t); n != nil; n = nextInline(n) {
+	for n := adjacentInline(t, true); n != nil; n = adjacentInline(n, true) {
 		if r, ok := edgeRune(n, src, true); ok {
 			return r, true
 		}
@@ -391,24 +368,16 @@ func edgeRune(n ast.Node, src []byte, first bool) (rune, bool) {
 	return r, true
 }
 
-// nextInline is the inline node after n in reading order, leaving the
-// elements n closes (emphasis, a link) but not its block; nil at the end.
-func nextInline(n ast.Node) ast.Node {
+// adjacentInline is the inline node after n (or before it) in reading
+// order, leaving the elements n closes or opens (emphasis, a link) but not
+// its block; nil at the block's end (or start).
+func adjacentInline(n ast.Node, after bool) ast.Node {
 	for n != nil {
-		if s := n.NextSibling(); s != nil {
-			return s
+		s := n.PreviousSibling()
+		if after {
+			s = n.NextSibling()
 		}
-		if n = n.Parent(); n == nil || n.Type() != ast.TypeInline {
-			return nil
-		}
-	}
-	return nil
-}
-
-// prevInline is the inline node before n in reading order; nil at the start.
-func prevInline(n ast.Node) ast.Node {
-	for n != nil {
-		if s := n.PreviousSibling(); s != nil {
+		if s != nil {
 			return s
 		}
 		if n = n.Parent(); n == nil || n.Type() != ast.TypeInline {
