@@ -160,11 +160,8 @@ func Load(fsys fs.FS, scenarios ScenarioParams) (*Catalog, error) {
 			}
 		}
 		for _, id := range lf.Scenarios {
-			if len(lf.Scenarios) < 2 {
-				break
-			}
 			for _, loc := range Locales {
-				if lf.Titles[id][loc] == "" {
+				if len(lf.Scenarios) > 1 && lf.Titles[id][loc] == "" {
 					return nil, fmt.Errorf("%s: scenario %q has no title in %q (a lesson with several scenarios names each in scenario_titles)", name, id, loc)
 				}
 			}

@@ -372,12 +372,8 @@ func (r *room) publishLessonLocked() {
 	sc := r.scenario
 	vals, probs := sc.Parse(r.values)
 	q := vals.Query()
-	python := r.s.code[sc.ID][0]
-	if len(probs) == 0 {
-		python = r.s.pythonCode(sc, vals) // the constants say the teacher's values
-	}
 	v := web.ClassLessonView{Lang: r.lang, Code: r.code, Lesson: r.lesson, Scenario: sc,
-		Python: python, Go: r.s.code[sc.ID][1], Defaults: len(r.values) == 0,
+		Python: r.s.pythonCode(sc, vals, probs), Go: r.s.code[sc.ID][1], Defaults: len(r.values) == 0,
 		StepOut: "/" + r.lang + "/lessons/" + r.lesson.Slug + "?" + q.Encode(),
 		Params:  paramsShown(r.lang, r.lesson, sc, q)}
 	r.publishLocked("lesson", audAll, "#class-lesson", r.s.renderString(web.ClassLesson(v)))

@@ -189,9 +189,9 @@ func (s *Server) scenarioOf(l *lessons.Lesson, id string) *scenario.Scenario {
 // paramsShown lists the values of a run (q, its canonical query) under the
 // lesson's labels, to show beside its code: delays drawn from the seed are
 // not listed (the seed is), and the seed is not when the delays were typed.
-func paramsShown(lang string, l *lessons.Lesson, sc *scenario.Scenario, q url.Values) []web.ClassParam {
+func paramsShown(lang string, l *lessons.Lesson, sc *scenario.Scenario, q url.Values) []web.ParamValue {
 	drawn := func(v string) bool { return v == "" || strings.EqualFold(v, "random") } // from the seed
-	var out []web.ClassParam
+	var out []web.ParamValue
 	for _, p := range sc.Params {
 		if drawn(q.Get(p.Name)) || p.Name == "seed" && !drawn(q.Get("delays")) {
 			continue
@@ -200,17 +200,21 @@ func paramsShown(lang string, l *lessons.Lesson, sc *scenario.Scenario, q url.Va
 		if label == "" {
 			label = p.Name
 		}
-		out = append(out, web.ClassParam{Label: label, Value: q.Get(p.Name)})
+		out = append(out, web.ParamValue{Label: label, Value: q.Get(p.Name)})
 	}
 	return out
 }
 
-// pythonCode is sc's Python pane for a run with vals (usable values): the
-// program with vals' constants written in, so that a page with parameters
-// shows LIMIT = 2 when the run will take 2. At the defaults it is the pane
-// highlighted at start-up.
-func (s *Server) pythonCode(sc *scenario.Scenario, vals scenario.Values) web.Code {
+// pythonCode is sc's Python pane for a run with vals: the program with
+// vals' constants written in, so that a page with parameters shows
+// LIMIT = 2 when the run will take 2. At the defaults, or when Parse found
+// problems (the values are not usable), it is the pane highlighted at
+// start-up.
+func (s *Server) pythonCode(sc *scenario.Scenario, vals scenario.Values, probs []scenario.Problem) web.Code {
 	def := s.code[sc.ID][0]
+	if len(probs) > 0 {
+		return def
+	}
 	src := sc.PythonSourceFor(vals)
 	if src.Code == def.Raw {
 		return def
@@ -224,9 +228,7 @@ func (s *Server) pythonCode(sc *scenario.Scenario, vals scenario.Values) web.Cod
 
 func (s *Server) play(lang string, l *lessons.Lesson, sc *scenario.Scenario, vals scenario.Values, probs []scenario.Problem) web.PlayView {
 	code := s.code[sc.ID]
-	if len(probs) == 0 {
-		code[0] = s.pythonCode(sc, vals)
-	}
+	code[0] = s.pythonCode(sc, vals, probs)
 	title := ""
 	if i := slices.Index(l.Scenarios, sc.ID); len(l.Scenarios) > 1 && i >= 0 {
 		title = fmt.Sprintf("%d. %s", i+1, l.ScenarioTitles[sc.ID][lang])

@@ -40,13 +40,14 @@ type ClassLessonView struct {
 	Scenario *scenario.Scenario
 	Python   Code
 	Go       Code
-	Params   []ClassParam
+	Params   []ParamValue
 	Defaults bool   // every value is the page's default
 	StepOut  string // the solo lesson page with these values
 }
 
-// ClassParam is a parameter's label and the value the class runs with.
-type ClassParam struct {
+// ParamValue is a parameter's label and the value a run takes (the
+// class's, or a stored run's).
+type ParamValue struct {
 	Label string
 	Value string
 }

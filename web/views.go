@@ -398,5 +398,5 @@ type RunPageView struct {
 	Frame  RunFrame
 	Again  string       // the lesson with the run's parameters
 	When   time.Time    // when the run finished
-	Params []ClassParam // the values it ran with, under the lesson's labels
+	Params []ParamValue // the values it ran with, under the lesson's labels
 }
