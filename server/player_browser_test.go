@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -259,11 +258,7 @@ func TestBrowserReducedMotion(t *testing.T) {
 	if got := anim(); got == "none" {
 		t.Errorf("live badge animation = %q without reduced motion; want the pulse", got)
 	}
-	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	emulateMedia(t, ctx, "prefers-reduced-motion", "reduce")
 	if got := anim(); got != "none" {
 		t.Errorf("live badge animation = %q with reduced motion; want none", got)
 	}

@@ -31,10 +31,12 @@ func evalJSON(t *testing.T, ctx context.Context, js string, v any) {
 	}
 }
 
-func emulateScheme(t *testing.T, ctx context.Context, scheme string) {
+// emulateMedia has the page match a media feature as a visitor's browser
+// would, e.g. prefers-color-scheme: dark.
+func emulateMedia(t *testing.T, ctx context.Context, name, value string) {
 	t.Helper()
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		Features: []*emulation.MediaFeature{{Name: name, Value: value}},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +146,7 @@ func TestBrowserDarkAccentContrast(t *testing.T) {
 	}
 
 	// Dark from the reader's preference, projector toggle pressed, after a run.
-	emulateScheme(t, ctx, "dark")
+	emulateMedia(t, ctx, "prefers-color-scheme", "dark")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/en/lessons/semaphore"), chromedp.WaitVisible(chromedp.CSS(".theme-toggle")),
 		chromedp.Click(chromedp.CSS(".theme-toggle"))); err != nil {
 		t.Fatal(err)
@@ -165,7 +167,7 @@ func TestBrowserDarkAccentContrast(t *testing.T) {
 	screenshot(t, ctx, "dark-accent-en")
 
 	// Dark forced by an embed, under a light preference.
-	emulateScheme(t, ctx, "light")
+	emulateMedia(t, ctx, "prefers-color-scheme", "light")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/embed/semaphore/semaphore?theme=dark"), chromedp.WaitVisible(chromedp.CSS(".run-button"))); err != nil {
 		t.Fatal(err)
 	}
@@ -232,10 +234,10 @@ func TestBrowserBandLabelClearOfBars(t *testing.T) {
 	}
 	check("light")
 	screenshot(t, ctx, "band-label-light-zh")
-	emulateScheme(t, ctx, "dark")
+	emulateMedia(t, ctx, "prefers-color-scheme", "dark")
 	check("dark")
 	screenshot(t, ctx, "band-label-dark-zh")
-	emulateScheme(t, ctx, "light")
+	emulateMedia(t, ctx, "prefers-color-scheme", "light")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".theme-toggle"))); err != nil {
 		t.Fatal(err)
 	}
