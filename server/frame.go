@@ -13,7 +13,7 @@ func buildFrame(lang string, names map[scenarios.Runtime]string, sides map[scena
 	var in []web.Side
 	for _, rt := range scenarios.Runtimes {
 		sd := sides[rt]
-		in = append(in, web.Side{Runtime: rt, Name: names[rt], TL: &sd.tl, Ended: sd.ended, Status: sd.status, Err: sd.err, Lag: sd.lag})
+		in = append(in, web.Side{Runtime: rt, Name: names[rt], TL: &sd.tl, Ended: sd.ended, Status: sd.status, Err: sd.err, Lag: sd.lag, Cache: &sd.cache})
 	}
 	return web.BuildFrame(lang, in, now, final, caps[0], caps[1])
 }

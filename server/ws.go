@@ -270,11 +270,12 @@ func (rs *runSocket) run() {
 	// spreads the drawing over the tick.
 	tick := time.NewTimer(rand.N(s.cfg.FrameEvery))
 	defer tick.Stop()
+	var buf bytes.Buffer // each frame is drawn over the last, at its size
 	for {
 		select {
 		case <-done:
 			runID := s.runs.put(st.stored(rs.slug, sc.ID, rs.vals.Query()))
-			if err := s.sendFrame(conn, st, true, runID, rs.slug, rs.vals.Query().Encode(), "play-"+sc.ID+"-announce"); err != nil {
+			if err := s.sendFrame(conn, &buf, st, true, runID, rs.slug, rs.vals.Query().Encode(), "play-"+sc.ID+"-announce"); err != nil {
 				return
 			}
 			conn.Close(websocket.StatusNormalClosure, "run finished")
@@ -290,7 +291,7 @@ func (rs *runSocket) run() {
 			if first {
 				announce, first = "play-"+sc.ID+"-announce", false
 			}
-			if err := s.sendFrame(conn, st, false, "", "", "", announce); err != nil {
+			if err := s.sendFrame(conn, &buf, st, false, "", "", "", announce); err != nil {
 				s.count.dropped.Add(1)
 				rs.cancel()
 				<-done
@@ -351,10 +352,11 @@ func (s *Server) sideNames() map[scenarios.Runtime]string {
 	return map[scenarios.Runtime]string{scenarios.Python: py, scenarios.Go: goName()}
 }
 
-// sendFrame writes one frame. Its deadline is its own, not the run's: a
-// write interrupted by a cancelled context drops the connection, and a
-// shutting-down server still owes the visitor a close frame that says why.
-func (s *Server) sendFrame(conn *websocket.Conn, st *runState, final bool, runID, lesson, query, announceID string) error {
+// sendFrame draws one frame in buf and writes it. Its deadline is its own,
+// not the run's: a write interrupted by a cancelled context drops the
+// connection, and a shutting-down server still owes the visitor a close
+// frame that says why.
+func (s *Server) sendFrame(conn *websocket.Conn, buf *bytes.Buffer, st *runState, final bool, runID, lesson, query, announceID string) error {
 	f := st.frame(final)
 	f.RunID, f.Lesson, f.Query = runID, lesson, query
 	if announceID != "" {
@@ -363,8 +365,8 @@ func (s *Server) sendFrame(conn *websocket.Conn, st *runState, final bool, runID
 			f.Announce = f.Summary()
 		}
 	}
-	var buf bytes.Buffer
-	if err := web.Frame(f).Render(context.Background(), &buf); err != nil {
+	buf.Reset()
+	if err := web.Frame(f).Render(context.Background(), buf); err != nil {
 		return err
 	}
 	wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
@@ -400,6 +402,10 @@ type side struct {
 	// least over the events so far is the estimate.
 	lag  time.Duration
 	seen bool
+	// cache keeps the side's drawing once it has ended, for the frames
+	// drawn while the other side goes on. Frames are drawn one at a time
+	// (by the run's socket, or by its class), never two at once.
+	cache web.SideCache
 }
 
 var _ scenarios.Sink = (*runState)(nil)

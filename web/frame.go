@@ -19,6 +19,10 @@ type Side struct {
 	// started late); a live side is drawn at now-Lag, never before its
 	// latest event.
 	Lag time.Duration
+	// Cache, if set, keeps the side once it has ended, so the live frames
+	// drawn after that do not draw it again from its events. Give each
+	// side of a run its own, and draw the run's frames one at a time.
+	Cache *SideCache
 }
 
 // BuildFrame draws the sides at now on one clock. A final frame is drawn at
@@ -36,6 +40,10 @@ func BuildFrame(lang string, sides []Side, now time.Duration, final bool, heldCa
 		f.Scale = FinalScale(now)
 	}
 	for _, sd := range sides {
+		if sd.Ended && !final && sd.Cache != nil {
+			f.Sides = append(f.Sides, sd.Cache.endedView(lang, sd, now))
+			continue
+		}
 		at := now
 		switch {
 		case sd.Ended:
@@ -47,7 +55,7 @@ func BuildFrame(lang string, sides []Side, now time.Duration, final bool, heldCa
 		sv := SideView{Runtime: sd.Runtime, Name: sd.Name, View: v, Status: sd.Status, Err: sd.Err}
 		sv.Conns = timeline.Pack(v)
 		if sd.Ended || final {
-			step := timeline.Step(now, 72)
+			step := textStep(now)
 			sv.Packed = timeline.ConnectionsText(sv.Conns, step, T(lang, "run.connection"))
 			sv.Text = timeline.Text(v, step)
 		}

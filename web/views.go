@@ -144,6 +144,9 @@ type SideView struct {
 	Conns   []timeline.Connection
 	Text    string // the lanes as text
 	Packed  string // the connections as text
+	// cache, for a side that has ended, keeps the parts of its markup a
+	// live frame would otherwise draw again (see SideCache).
+	cache *SideCache
 }
 
 // RunFrame is one frame of a live run: everything drawn so far, for both
