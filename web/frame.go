@@ -25,17 +25,22 @@ type Side struct {
 	Cache *SideCache
 }
 
-// BuildFrame draws the sides at now on one clock. A final frame is drawn at
-// the end of the latest side and carries the packed and text views, the
-// event table and the player, with its cursor at the end.
-func BuildFrame(lang string, sides []Side, now time.Duration, final bool, heldCap, queueCap int) RunFrame {
+// BuildFrame draws the sides on one clock, run being the time since the
+// run began. A live frame shows the latest of the sides' own clocks (see
+// liveClock); a final frame is drawn at the end of the latest side and
+// carries the packed and text views, the event table and the player, with
+// its cursor at the end.
+func BuildFrame(lang string, sides []Side, run time.Duration, final bool, heldCap, queueCap int) RunFrame {
+	var now time.Duration
 	if final {
-		now = 0
 		for _, sd := range sides {
 			now = max(now, sd.TL.Last())
 		}
+		run = now
+	} else {
+		now = liveClock(sides, run)
 	}
-	f := RunFrame{Lang: lang, Now: now, Scale: Scale(now), Finished: final, HeldCap: heldCap, QueueCap: queueCap}
+	f := RunFrame{Lang: lang, Now: now, Drawn: run, Scale: Scale(now), Finished: final, HeldCap: heldCap, QueueCap: queueCap}
 	if final {
 		f.Scale = FinalScale(now)
 	}
@@ -49,7 +54,7 @@ func BuildFrame(lang string, sides []Side, now time.Duration, final bool, heldCa
 		case sd.Ended:
 			at = sd.TL.Last()
 		case !final:
-			at = max(now-sd.Lag, sd.TL.Last())
+			at = max(run-sd.Lag, sd.TL.Last())
 		}
 		v := sd.TL.At(at)
 		sv := SideView{Runtime: sd.Runtime, Name: sd.Name, View: v, Status: sd.Status, Err: sd.Err}
@@ -71,4 +76,25 @@ func BuildFrame(lang string, sides []Side, now time.Duration, final bool, heldCa
 		f.StartAt = now
 	}
 	return f
+}
+
+// liveClock is the time a live frame shows, and where it draws the "now"
+// line of a side that has ended: the latest of the sides' own clocks. Each
+// side's events count from its own process's start, which comes after the
+// run's by the wait for a turn and the start-up (a tenth of a second or
+// more for CPython), so the run's own clock would run ahead of every lane
+// and the finished frame would then set the clock back. A side still
+// starting has no clock yet; a running one is at the run's time less its
+// lag, never before its latest event.
+func liveClock(sides []Side, run time.Duration) time.Duration {
+	var c time.Duration
+	for _, sd := range sides {
+		switch {
+		case sd.Ended:
+			c = max(c, sd.TL.Last())
+		case sd.TL.Len() > 0:
+			c = max(c, run-sd.Lag, sd.TL.Last())
+		}
+	}
+	return c
 }

@@ -152,8 +152,13 @@ type SideView struct {
 // RunFrame is one frame of a live run: everything drawn so far, for both
 // runtimes on one clock.
 type RunFrame struct {
-	Lang     string
-	Now      time.Duration
+	Lang string
+	// Now is the time the frame shows: the latest side's own clock while
+	// the run goes on, the end of the latest side once it has finished.
+	Now time.Duration
+	// Drawn is how long after the run began the frame was drawn (data-now:
+	// what the bench counts a frame's latency from); Now, once finished.
+	Drawn    time.Duration
 	Scale    time.Duration // the time the full width of a lane stands for
 	Finished bool
 	Sides    []SideView
