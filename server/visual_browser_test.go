@@ -251,3 +251,84 @@ func TestBrowserBandLabelClearOfBars(t *testing.T) {
 		t.Errorf("the band label row has shade/cursor %q; want 1/1, like the lanes", row)
 	}
 }
+
+// axisAndNamesJS measures, in the finished frame, the axis labels shown
+// (each one's left and right, and whether the last ends inside its axis)
+// and the lane names cut short (a name whose text overflows its box).
+const axisAndNamesJS = `(() => {
+  const out = {axes: [], cut: [], names: 0};
+  for (const svg of document.querySelectorAll('.frame[data-finished="true"] .axis svg')) {
+    const box = svg.getBoundingClientRect();
+    const shown = [...svg.querySelectorAll('text')].filter(e => getComputedStyle(e).display !== 'none')
+      .map(e => { const r = e.getBoundingClientRect(); return {text: e.textContent, left: r.left, right: r.right}; });
+    out.axes.push({right: box.right, labels: shown});
+  }
+  for (const li of document.querySelectorAll('.frame[data-finished="true"] .side ol.names li')) {
+    out.names++;
+    // Cut by an ellipsis on one line (wider than its box), or by a clamp
+    // to two lines (a third line's worth taller than its box).
+    const s = li.querySelector('span');
+    const block = s && getComputedStyle(s).display !== 'inline';
+    if (li.scrollWidth > li.clientWidth + 1 || (block && s.scrollHeight > s.clientHeight + 6)) out.cut.push(li.textContent);
+  }
+  return JSON.stringify(out);
+})()`
+
+// TestBrowserAxisAndLaneNamesFit: on a desktop and on a phone, the axis's
+// labels are apart from each other and the last ends inside the axis
+// rather than hanging out of the frame; on a phone, where there is no
+// tooltip, lane names such as "goroutine: count #8" are shown whole (on
+// two lines) rather than all cut to "goroutine: c…".
+func TestBrowserAxisAndLaneNamesFit(t *testing.T) {
+	py := requirePython(t)
+	ctx := browser(t)
+	base := serve(t, newServer(t, py))
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		name          string
+		width, height int64
+	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
+		if err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(tc.width, tc.height),
+			chromedp.Navigate(base+"/zh/lessons/cpu-bound?jobs=8&n=300000"),
+		); err != nil {
+			t.Fatal(err)
+		}
+		runAndWait(t, ctx)
+		var got struct {
+			Axes []struct {
+				Right  float64
+				Labels []struct {
+					Text        string
+					Left, Right float64
+				}
+			}
+			Cut   []string
+			Names int
+		}
+		evalJSON(t, ctx, axisAndNamesJS, &got)
+		if len(got.Axes) != 2 || got.Names < 18 {
+			t.Fatalf("%s: %d axes and %d lane names in the finished frame; want 2 and 18 or more", tc.name, len(got.Axes), got.Names)
+		}
+		for _, a := range got.Axes {
+			ls := a.Labels
+			if len(ls) < 3 {
+				t.Errorf("%s: %d axis labels shown; want 3 or more", tc.name, len(ls))
+				continue
+			}
+			for i := 1; i < len(ls); i++ {
+				if ls[i].Left < ls[i-1].Right+3 {
+					t.Errorf("%s: axis labels %q and %q are %.1f px apart; want 3 px or more", tc.name, ls[i-1].Text, ls[i].Text, ls[i].Left-ls[i-1].Right)
+				}
+			}
+			if last := ls[len(ls)-1]; last.Right > a.Right+1 {
+				t.Errorf("%s: the last axis label %q ends at %.0f px, past its axis's edge at %.0f", tc.name, last.Text, last.Right, a.Right)
+			}
+		}
+		if len(got.Cut) > 0 {
+			t.Errorf("%s: %d lane names are cut short, e.g. %q", tc.name, len(got.Cut), got.Cut[0])
+		}
+		screenshot(t, ctx, "axis-names-"+tc.name)
+	}
+}
