@@ -42,7 +42,14 @@ type server struct {
 
 	open  sync.WaitGroup // connections not yet closed
 	mu    sync.Mutex
-	lanes map[net.Conn]*timeline.Lane
+	conns map[net.Conn]*conn
+}
+
+// conn is a connection's lane, and whether it is idle: kept open between
+// requests, waiting for the next one (or for the client to hang up).
+type conn struct {
+	lane *timeline.Lane
+	idle bool
 }
 
 type laneKey struct{}
@@ -53,7 +60,7 @@ func startServer(run *timeline.Recorder, listen listenFunc, latency time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	s := &server{url: "http://" + ln.Addr().String(), dial: dial, done: make(chan error, 1), lanes: map[net.Conn]*timeline.Lane{}}
+	s := &server{url: "http://" + ln.Addr().String(), dial: dial, done: make(chan error, 1), conns: map[net.Conn]*conn{}}
 	s.http = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			lane := r.Context().Value(laneKey{}).(*timeline.Lane)
@@ -66,21 +73,37 @@ func startServer(run *timeline.Recorder, listen listenFunc, latency time.Duratio
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			lane := run.Lane("serve", "serve")
 			s.mu.Lock()
-			s.lanes[c] = lane
+			s.conns[c] = &conn{lane: lane}
 			s.mu.Unlock()
 			s.open.Add(1)
 			return context.WithValue(ctx, laneKey{}, lane)
 		},
+		// A kept-alive connection between requests waits on the network
+		// for the next (asyncio's connection task waits on its stream's
+		// read): drawn as I/O, not as running.
 		ConnState: func(c net.Conn, state http.ConnState) {
-			if state != http.StateClosed && state != http.StateHijacked {
-				return
-			}
 			s.mu.Lock()
-			lane := s.lanes[c]
-			delete(s.lanes, c)
+			cn := s.conns[c]
+			if state == http.StateClosed || state == http.StateHijacked {
+				delete(s.conns, c)
+			}
 			s.mu.Unlock()
-			lane.Done()
-			s.open.Done()
+			switch state {
+			case http.StateIdle:
+				cn.idle = true
+				cn.lane.Wait("request")
+			case http.StateActive:
+				if cn.idle {
+					cn.idle = false
+					cn.lane.Wake()
+				}
+			case http.StateClosed, http.StateHijacked:
+				if cn.idle {
+					cn.lane.Wake() // the read ends: the client hung up
+				}
+				cn.lane.Done()
+				s.open.Done()
+			}
 		},
 	}
 	go func() { s.done <- s.http.Serve(ln) }()

@@ -29,9 +29,10 @@ var joinWaits = map[string]bool{
 }
 
 // ioWaits are the wait labels that mean waiting on the network: asyncio's
-// "future" (a stream read, a socket), and a Go lane's "response" (a request
-// sent, its answer not yet come).
-var ioWaits = map[string]bool{"future": true, "response": true}
+// "future" (a stream read, a socket), a Go lane's "response" (a request
+// sent, its answer not yet come) and "request" (a server's kept-alive
+// connection, waiting for the next request).
+var ioWaits = map[string]bool{"future": true, "response": true, "request": true}
 
 // Segment is a stretch of one lane in one state.
 type Segment struct {

@@ -201,7 +201,7 @@ func TestReleaseByAnotherLane(t *testing.T) {
 // asyncio's "future" and a Go request's "response" are I/O, joins are
 // joining, anything else a shared resource.
 func TestWaitStates(t *testing.T) {
-	for label, want := range map[string]State{"future": IO, "response": IO, "waitgroup": Joining, "task: b": Joining, "connection": Waiting, "semaphore": Waiting} {
+	for label, want := range map[string]State{"future": IO, "response": IO, "request": IO, "waitgroup": Joining, "task: b": Joining, "connection": Waiting, "semaphore": Waiting} {
 		v := build([]Event{{At: 0, Lane: "a", Kind: Spawn}, {At: ms(10), Lane: "a", Kind: Wait, Label: label}}).At(ms(20))
 		segs := v.Lanes[0].Segments
 		if got := segs[len(segs)-1]; got.State != want {
