@@ -8,14 +8,15 @@ import (
 	"github.com/asyncplay/asyncplay/web"
 )
 
-// buildFrame draws both runtimes, Python first, on one clock.
-func buildFrame(lang string, names map[scenarios.Runtime]string, sides map[scenarios.Runtime]*side, now time.Duration, final bool, caps [2]int) web.RunFrame {
+// buildFrame draws both runtimes, Python first, on one clock; run is the
+// time since the run began.
+func buildFrame(lang string, names map[scenarios.Runtime]string, sides map[scenarios.Runtime]*side, run time.Duration, final bool, caps [2]int) web.RunFrame {
 	var in []web.Side
 	for _, rt := range scenarios.Runtimes {
 		sd := sides[rt]
-		in = append(in, web.Side{Runtime: rt, Name: names[rt], TL: &sd.tl, Ended: sd.ended, Status: sd.status, Err: sd.err, Lag: sd.lag, Cache: &sd.cache})
+		in = append(in, web.Side{Runtime: rt, Name: names[rt], TL: &sd.tl, Ended: sd.ended, Status: sd.status, Err: sd.err, Lag: sd.lag, Until: sd.until, Cache: &sd.cache})
 	}
-	return web.BuildFrame(lang, in, now, final, caps[0], caps[1])
+	return web.BuildFrame(lang, in, run, final, caps[0], caps[1])
 }
 
 // capsOf reads the caps a scenario's overlays draw from its parameters.

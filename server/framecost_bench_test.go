@@ -7,14 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncplay/asyncplay/scenarios"
 	"github.com/asyncplay/asyncplay/web"
 )
 
 // BenchmarkFrameRender draws and renders live frames of the semaphore run
 // the runs benchmark uses, as each run socket does ten times a second: with
-// both sides still running (each drawn from its events at every frame) and
-// with both ended while the run waits on (drawn from the sides' caches, as
-// a side that has finished is while the other goes on). It has no target
+// both sides still running (each drawn from its events at every frame),
+// with the Go side ended while CPython goes on (the ended side drawn from
+// its cache), and with both ended. It has no target
 // of its own: it is the cost behind the runs benchmark's figures (200 runs
 // draw 2,000 frames a second), and it prints what that crowd's frames take
 // of one core.
@@ -32,20 +33,26 @@ func BenchmarkFrameRender(b *testing.B) {
 	}
 	ran, done := s.startRun(context.Background(), "en", sc, vals)
 	<-done
-	for _, ended := range []bool{false, true} {
-		name := "running"
-		if ended {
-			name = "ended"
-		}
+	for _, tc := range []struct {
+		name  string
+		ended map[scenarios.Runtime]bool
+	}{
+		{"running", nil},
+		{"go-ended", map[scenarios.Runtime]bool{scenarios.Go: true}},
+		{"ended", map[scenarios.Runtime]bool{scenarios.Go: true, scenarios.Python: true}},
+	} {
+		name := tc.name
 		b.Run(name, func(b *testing.B) {
-			// The finished run's events, in a state that has its sides
-			// still running or ended, and its clock at the run's end.
+			// The finished run's Go events on both sides (the server here
+			// has no Python), each side still running or ended, and the
+			// clock at the run's end.
 			st := newRunState("en", ran.names, ran.caps)
 			st.start = time.Now().Add(-2 * time.Second)
-			for rt, sd := range ran.sides {
-				st.sides[rt].tl = sd.tl
-				if ended {
-					st.sides[rt].ended, st.sides[rt].status = true, sd.status
+			done := ran.sides[scenarios.Go]
+			for rt, sd := range st.sides {
+				sd.tl = done.tl
+				if tc.ended[rt] {
+					sd.ended, sd.status = true, done.status
 				}
 			}
 			var buf bytes.Buffer

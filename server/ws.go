@@ -402,6 +402,9 @@ type side struct {
 	// least over the events so far is the estimate.
 	lag  time.Duration
 	seen bool
+	// until is the side's own clock when its end was seen (see
+	// web.Side.Until).
+	until time.Duration
 	// cache keeps the side's drawing once it has ended, for the frames
 	// drawn while the other side goes on. Frames are drawn one at a time
 	// (by the run's socket, or by its class), never two at once.
@@ -436,6 +439,9 @@ func (st *runState) End(rt scenarios.Runtime, err error) {
 	defer st.mu.Unlock()
 	sd := st.sides[rt]
 	sd.ended = true
+	if sd.seen {
+		sd.until = max(time.Since(st.start)-sd.lag, 0)
+	}
 	switch {
 	case errors.Is(err, scenarios.ErrNoPython):
 		sd.status, sd.err = "unavailable", web.T(st.lang, "run.nopython")

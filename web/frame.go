@@ -15,10 +15,13 @@ type Side struct {
 	Ended   bool
 	Status  string // "running", "finished", "failed", "unavailable"
 	Err     string
-	// Lag is how far behind now the side's own clock runs (its process
-	// started late); a live side is drawn at now-Lag, never before its
-	// latest event.
+	// Lag is how far behind the run's clock the side's own runs (its
+	// process started late); a live side is drawn at its own now (ownNow).
 	Lag time.Duration
+	// Until, for a side that has ended, is its own clock when its end was
+	// seen (after its last event: the process still had to exit). The
+	// clock a live frame shows does not go back when a side ends.
+	Until time.Duration
 	// Cache, if set, keeps the side once it has ended, so the live frames
 	// drawn after that do not draw it again from its events. Give each
 	// side of a run its own, and draw the run's frames one at a time.
@@ -54,7 +57,7 @@ func BuildFrame(lang string, sides []Side, run time.Duration, final bool, heldCa
 		case sd.Ended:
 			at = sd.TL.Last()
 		case !final:
-			at = max(run-sd.Lag, sd.TL.Last())
+			at = ownNow(sd, run)
 		}
 		v := sd.TL.At(at)
 		sv := SideView{Runtime: sd.Runtime, Name: sd.Name, View: v, Status: sd.Status, Err: sd.Err}
@@ -84,17 +87,21 @@ func BuildFrame(lang string, sides []Side, run time.Duration, final bool, heldCa
 // run's by the wait for a turn and the start-up (a tenth of a second or
 // more for CPython), so the run's own clock would run ahead of every lane
 // and the finished frame would then set the clock back. A side still
-// starting has no clock yet; a running one is at the run's time less its
-// lag, never before its latest event.
+// starting has no clock yet; a running one is at its own now; one that
+// has ended, at its own clock when that was seen.
 func liveClock(sides []Side, run time.Duration) time.Duration {
 	var c time.Duration
 	for _, sd := range sides {
 		switch {
 		case sd.Ended:
-			c = max(c, sd.TL.Last())
+			c = max(c, sd.Until, sd.TL.Last())
 		case sd.TL.Len() > 0:
-			c = max(c, run-sd.Lag, sd.TL.Last())
+			c = max(c, ownNow(sd, run))
 		}
 	}
 	return c
 }
+
+// ownNow is a running side's own clock at the run's time run: less its
+// lag, never before its latest event.
+func ownNow(sd Side, run time.Duration) time.Duration { return max(run-sd.Lag, sd.TL.Last()) }

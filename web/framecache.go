@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -19,12 +20,15 @@ import (
 // at once, that was most of what the server's frames cost.
 //
 // What still moves is drawn live: the header, the lane names, the "now"
-// line and the axis. A run's frames are drawn one at a time, so a
-// SideCache has no lock; it belongs to one run's state and is used only
-// through Side.Cache.
+// line and the axis. It belongs to one side of one run's state and is used
+// only through Side.Cache. A run's frames are drawn one at a time, so its
+// lock is never waited on; it is there so that two viewers drawing the
+// same run could not break it.
 type SideCache struct {
+	mu     sync.Mutex
 	view   *SideView // the side at its end, without Text and Packed
-	status string    // what view was drawn from, besides the events
+	lang   string    // what view was drawn from, besides the events
+	status string
 	err    string
 	events int
 	step   time.Duration // the step Text and Packed are for
@@ -47,10 +51,13 @@ type partKey struct {
 // it. A side's events, status and error are settled once it has ended; if
 // one did change all the same, c starts again.
 func (c *SideCache) endedView(lang string, sd Side, now time.Duration) SideView {
-	if c.view == nil || c.events != sd.TL.Len() || c.status != sd.Status || c.err != sd.Err {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.view == nil || c.events != sd.TL.Len() || c.status != sd.Status || c.err != sd.Err ||
+		c.lang != lang || c.view.Name != sd.Name || c.view.Runtime != sd.Runtime {
 		v := sd.TL.At(sd.TL.Last())
 		c.view = &SideView{Runtime: sd.Runtime, Name: sd.Name, View: v, Status: sd.Status, Err: sd.Err, Conns: timeline.Pack(v)}
-		c.status, c.err, c.events = sd.Status, sd.Err, sd.TL.Len()
+		c.lang, c.status, c.err, c.events = lang, sd.Status, sd.Err, sd.TL.Len()
 		c.step, c.parts = 0, nil
 	}
 	sv := *c.view
@@ -76,6 +83,8 @@ func part(f RunFrame, s SideView, name string, c templ.Component) templ.Componen
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		k := partKey{lang: f.Lang, scale: f.Scale, step: textStep(f.Now), lean: f.Lean, held: f.HeldCap, queue: f.QueueCap}
 		sc := s.cache
+		sc.mu.Lock()
+		defer sc.mu.Unlock()
 		if sc.key != k || sc.parts == nil {
 			sc.key, sc.parts = k, map[string][]byte{}
 		}

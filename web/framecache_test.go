@@ -42,18 +42,27 @@ func endedSide() *timeline.Timeline {
 // TestSideCacheDrawsWhatTheEventsDraw: live frames of a run whose Python
 // side has ended while its Go side goes on are the same bytes with the
 // ended side's cache as without it, frame after frame, across changes of
-// scale and of the text views' step, full and lean, in every locale. The
-// cache is used: it holds the side's three parts.
+// scale and of the text views' step, full and lean, in every locale: each
+// language and form in a cache of its own, and all of them through one
+// cache in turn. The cache is used: it holds the side's three parts.
 func TestSideCacheDrawsWhatTheEventsDraw(t *testing.T) {
 	py := endedSide()
 	var goTL timeline.Timeline
 	goTL.Add(timeline.Event{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"})
 	goTL.Add(timeline.Event{At: 0, Lane: "main", Kind: timeline.Sleep})
-	for _, l := range Locales {
-		for _, lean := range []bool{false, true} {
-			var cache SideCache
-			frames := 0
-			for now := 2 * time.Second; now <= 40*time.Second; now += 300 * time.Millisecond {
+	type form struct {
+		lang string
+		lean bool
+	}
+	own := map[form]*SideCache{}
+	var shared SideCache
+	for now := 2 * time.Second; now <= 40*time.Second; now += 300 * time.Millisecond {
+		for _, l := range Locales {
+			for _, lean := range []bool{false, true} {
+				fm := form{l.Code, lean}
+				if own[fm] == nil {
+					own[fm] = &SideCache{}
+				}
 				render := func(c *SideCache) string {
 					f := BuildFrame(l.Code, []Side{
 						{Runtime: "python", Name: "CPython", TL: py, Ended: true, Status: "failed", Err: "ValueError: boom", Cache: c},
@@ -66,15 +75,18 @@ func TestSideCacheDrawsWhatTheEventsDraw(t *testing.T) {
 					}
 					return buf.String()
 				}
-				got, want := render(&cache), render(nil)
-				if got != want {
-					t.Fatalf("%s, lean %v, now %v: the frame drawn from the cache differs from the one drawn from the events:\n got %s\nwant %s", l.Code, lean, now, got, want)
+				want := render(nil)
+				for name, c := range map[string]*SideCache{"its own": own[fm], "a shared": &shared} {
+					if got := render(c); got != want {
+						t.Fatalf("%s, lean %v, now %v: the frame drawn from %s cache differs from the one drawn from the events:\n got %s\nwant %s", l.Code, lean, now, name, got, want)
+					}
 				}
-				frames++
 			}
-			if cache.view == nil || len(cache.parts) != 3 {
-				t.Errorf("%s, lean %v: after %d frames the cache has view %v and %d parts; want a view and 3 parts (charts, tracks, conns)", l.Code, lean, frames, cache.view != nil, len(cache.parts))
-			}
+		}
+	}
+	for fm, c := range own {
+		if c.view == nil || len(c.parts) != 3 {
+			t.Errorf("%s, lean %v: the cache has view %v and %d parts; want a view and 3 parts (charts, tracks, conns)", fm.lang, fm.lean, c.view != nil, len(c.parts))
 		}
 	}
 }
@@ -113,4 +125,3 @@ func TestSideCacheFollowsItsSide(t *testing.T) {
 		t.Error("a status and error changed after the side ended are not drawn")
 	}
 }
-

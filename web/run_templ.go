@@ -2156,8 +2156,8 @@ func countChart(f RunFrame, label string, steps []timeline.Span, class string, c
 	})
 }
 
-// axis labels the ticks; the last, at the lanes' right edge, ends there
-// rather than hanging half out of the frame.
+// axis labels the ticks; the last, when it is at the lanes' right edge,
+// ends there rather than hanging half out of the frame.
 func axis(f RunFrame) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -2185,7 +2185,7 @@ func axis(f RunFrame) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		for i, t := range ticks {
-			if i == len(ticks)-1 {
+			if i == len(ticks)-1 && t == f.Scale {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 171, "<text class=\"last\" x=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -2508,7 +2508,7 @@ func boolAttr(b bool) string {
 
 // sideNow is where a live frame draws a side's "now" line: a running side
 // at its own now (its clock starts with its process, which may have started
-// late), one that has ended at the run's.
+// late), one that has ended at the clock the frame shows.
 func sideNow(f RunFrame, s SideView) time.Duration {
 	if s.Status == "running" {
 		return s.View.Now
