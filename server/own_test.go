@@ -104,3 +104,63 @@ func TestBrowserOwnCode(t *testing.T) {
 	}
 	screenshot(t, ctx, "own-code")
 }
+
+// crowdedBands blocks its loop three times in quick succession in a run
+// of over two seconds, so the three blocked-loop bands lie within a label's
+// width of each other.
+const crowdedBands = `import asyncio
+import time
+
+
+async def main():
+    for _ in range(3):
+        time.sleep(0.08)
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(2)
+
+
+asyncio.run(main())
+`
+
+// TestBrowserCrowdedBandLabels: blocked-loop bands close together do not
+// write their labels over each other: the first keeps its label, and a
+// label that would run into the one shown before it is hidden.
+func TestBrowserCrowdedBandLabels(t *testing.T) {
+	py := requirePython(t)
+	s := newServer(t, py)
+	s.cfg.AllowOwnCode = true
+	base := serve(t, s)
+	ctx := browser(t)
+	ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
+	defer cancel()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/en/own"),
+		chromedp.WaitVisible(chromedp.ID("own-code")),
+		chromedp.SetValue(chromedp.ID("own-code"), crowdedBands),
+		chromedp.Click(chromedp.CSS(".own-form .run-button")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('#own-result svg.band-labels text.band-label').length >= 3`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the three blocked-loop bands' labels did not show: %v", err)
+	}
+	var got struct {
+		Labels, Shown int
+		Overlaps    []string
+	}
+	evalJSON(t, ctx, `(() => {
+  const ts = [...document.querySelectorAll('#own-result svg.band-labels text.band-label')];
+  const shown = ts.filter(t => getComputedStyle(t).visibility !== 'hidden').map(t => t.getBoundingClientRect());
+  const overlaps = [];
+  for (let i = 1; i < shown.length; i++) {
+    if (shown[i].left < shown[i-1].right) overlaps.push(shown[i-1].right.toFixed(0) + ' > ' + shown[i].left.toFixed(0));
+  }
+  return JSON.stringify({labels: ts.length, shown: shown.length, overlaps: overlaps});
+})()`, &got)
+	if got.Shown < 1 || len(got.Overlaps) > 0 {
+		t.Errorf("%d band labels, %d shown, overlapping at %v; want at least one shown and none over another", got.Labels, got.Shown, got.Overlaps)
+	}
+	screenshot(t, ctx, "own-crowded-bands")
+}

@@ -162,18 +162,43 @@
     show(opensAt >= total - 0.001 ? total : opensAt, true);
   }
 
+  // Blocked-loop bands close together would write their labels over each
+  // other: a label that would run into the one before it is hidden (its
+  // band keeps its tint, and its tooltip in the lanes). Widths are known
+  // only once drawn, so this runs on every frame, and again when the
+  // window or the theme changes the text's size. Live frames too.
+  function thin(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("svg.band-labels").forEach(function (svg) {
+      var end = -Infinity;
+      svg.querySelectorAll("text.band-label").forEach(function (t) {
+        t.classList.remove("crowded");
+        var b = t.getBBox();
+        if (b.x < end + 6) {
+          t.classList.add("crowded");
+        } else {
+          end = b.x + b.width;
+        }
+      });
+    });
+  }
+
   function scan(root) {
-    (root.querySelectorAll ? root : document).querySelectorAll('.frame[data-finished="true"]').forEach(init);
+    var r = root.querySelectorAll ? root : document;
+    r.querySelectorAll('.frame[data-finished="true"]').forEach(init);
+    thin(r);
   }
   new MutationObserver(function (muts) {
     muts.forEach(function (m) {
       m.addedNodes.forEach(function (n) {
         if (n.nodeType !== 1) return;
-        if (n.matches && n.matches('.frame[data-finished="true"]')) init(n);
+        if (n.matches && n.matches('.frame[data-finished="true"]')) { init(n); thin(n); }
         else if (n.querySelectorAll) scan(n);
       });
     });
   }).observe(document.documentElement, { childList: true, subtree: true });
+  new MutationObserver(function () { thin(document); })
+    .observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
+  window.addEventListener("resize", function () { thin(document); });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { scan(document); });
   } else {
