@@ -148,7 +148,7 @@ func TestBrowserCrowdedBandLabels(t *testing.T) {
 	}
 	var got struct {
 		Labels, Shown int
-		Overlaps    []string
+		Overlaps      []string
 	}
 	evalJSON(t, ctx, `(() => {
   const ts = [...document.querySelectorAll('#own-result svg.band-labels text.band-label')];
