@@ -82,22 +82,33 @@ func TestOwnCode(t *testing.T) {
 	}
 }
 
-func TestBrowserOwnCode(t *testing.T) {
+// openOwnCode serves /en/own with own code allowed, opens it in a
+// browser, puts code in the form unless it is empty (the page's own
+// example then) and presses Run. The context ends with the test.
+func openOwnCode(t *testing.T, code string) context.Context {
+	t.Helper()
 	py := requirePython(t)
 	s := newServer(t, py)
 	s.cfg.AllowOwnCode = true
 	base := serve(t, s)
-	ctx := browser(t)
-	ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
-	defer cancel()
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/en/own"),
+	ctx, cancel := context.WithTimeout(browser(t), 40*time.Second)
+	t.Cleanup(cancel)
+	actions := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/en/own"),
 		chromedp.WaitVisible(chromedp.ID("own-code")),
-		chromedp.Click(chromedp.CSS(".own-form .run-button")),
-	)
-	if err != nil {
+	}
+	if code != "" {
+		actions = append(actions, chromedp.SetValue(chromedp.ID("own-code"), code))
+	}
+	actions = append(actions, chromedp.Click(chromedp.CSS(".own-form .run-button")))
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatal(err)
 	}
+	return ctx
+}
+
+func TestBrowserOwnCode(t *testing.T) {
+	ctx := openOwnCode(t, "")
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('#own-result g.lane').length === 3`,
 		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatalf("own program's lanes did not show: %v", err)
@@ -126,22 +137,7 @@ asyncio.run(main())
 // write their labels over each other: the first keeps its label, and a
 // label that would run into the one shown before it is hidden.
 func TestBrowserCrowdedBandLabels(t *testing.T) {
-	py := requirePython(t)
-	s := newServer(t, py)
-	s.cfg.AllowOwnCode = true
-	base := serve(t, s)
-	ctx := browser(t)
-	ctx, cancel := context.WithTimeout(ctx, 40*time.Second)
-	defer cancel()
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/en/own"),
-		chromedp.WaitVisible(chromedp.ID("own-code")),
-		chromedp.SetValue(chromedp.ID("own-code"), crowdedBands),
-		chromedp.Click(chromedp.CSS(".own-form .run-button")),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx := openOwnCode(t, crowdedBands)
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('#own-result svg.band-labels text.band-label').length >= 3`,
 		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatalf("the three blocked-loop bands' labels did not show: %v", err)
