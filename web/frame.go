@@ -59,13 +59,9 @@ func BuildFrame(lang string, sides []Side, run time.Duration, final bool, heldCa
 		case !final:
 			at = ownNow(sd, run)
 		}
-		v := sd.TL.At(at)
-		sv := SideView{Runtime: sd.Runtime, Name: sd.Name, View: v, Status: sd.Status, Err: sd.Err}
-		sv.Conns = timeline.Pack(v)
+		sv := sideAt(sd, at)
 		if sd.Ended || final {
-			step := textStep(now)
-			sv.Packed = timeline.ConnectionsText(sv.Conns, step, T(lang, "run.connection"))
-			sv.Text = timeline.Text(v, step)
+			sv.Packed, sv.Text = textViews(lang, sv, textStep(now))
 		}
 		if final {
 			for _, e := range sd.TL.Events() {
@@ -105,3 +101,14 @@ func liveClock(sides []Side, run time.Duration) time.Duration {
 // ownNow is a running side's own clock at the run's time run: less its
 // lag, never before its latest event.
 func ownNow(sd Side, run time.Duration) time.Duration { return max(run-sd.Lag, sd.TL.Last()) }
+
+// sideAt is sd drawn at at, without its text views.
+func sideAt(sd Side, at time.Duration) SideView {
+	v := sd.TL.At(at)
+	return SideView{Runtime: sd.Runtime, Name: sd.Name, View: v, Status: sd.Status, Err: sd.Err, Conns: timeline.Pack(v)}
+}
+
+// textViews are a side's connections and lanes as text, at step.
+func textViews(lang string, sv SideView, step time.Duration) (packed, text string) {
+	return timeline.ConnectionsText(sv.Conns, step, T(lang, "run.connection")), timeline.Text(sv.View, step)
+}

@@ -55,16 +55,15 @@ func (c *SideCache) endedView(lang string, sd Side, now time.Duration) SideView 
 	defer c.mu.Unlock()
 	if c.view == nil || c.events != sd.TL.Len() || c.status != sd.Status || c.err != sd.Err ||
 		c.lang != lang || c.view.Name != sd.Name || c.view.Runtime != sd.Runtime {
-		v := sd.TL.At(sd.TL.Last())
-		c.view = &SideView{Runtime: sd.Runtime, Name: sd.Name, View: v, Status: sd.Status, Err: sd.Err, Conns: timeline.Pack(v)}
+		sv := sideAt(sd, sd.TL.Last())
+		c.view = &sv
 		c.lang, c.status, c.err, c.events = lang, sd.Status, sd.Err, sd.TL.Len()
 		c.step, c.parts = 0, nil
 	}
 	sv := *c.view
 	if step := textStep(now); step != c.step {
 		c.step = step
-		c.pack = timeline.ConnectionsText(sv.Conns, step, T(lang, "run.connection"))
-		c.text = timeline.Text(sv.View, step)
+		c.pack, c.text = textViews(lang, sv, step)
 	}
 	sv.Text, sv.Packed, sv.cache = c.text, c.pack, c
 	return sv
