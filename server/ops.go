@@ -6,9 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
@@ -74,7 +74,8 @@ func (s *Server) handleMetrics(c *echo.Context) error {
 	metric("asyncplay_runs_queued", "gauge", "Runs waiting for a free slot.", int64(waiting))
 	metric("asyncplay_run_slots", "gauge", "Runs that may go at once (--max-runs).", int64(s.cfg.RunSlots))
 	metric("asyncplay_python_slots", "gauge", "Python interpreters that may be alive at once (--max-python).", int64(s.cfg.MaxPython))
-	metric("asyncplay_run_deadline_seconds", "gauge", "Longest a run may take (--run-deadline).", int64(cmp.Or(s.cfg.RunDeadline, scenarios.DefaultDeadline)/time.Second))
+	deadline := cmp.Or(s.cfg.RunDeadline, scenarios.DefaultDeadline).Seconds()
+	fmt.Fprintf(&b, "# HELP %[1]s Longest a run may take (--run-deadline).\n# TYPE %[1]s gauge\n%[1]s %[2]s\n", "asyncplay_run_deadline_seconds", strconv.FormatFloat(deadline, 'g', -1, 64))
 	metric("asyncplay_run_max_events", "gauge", "Events one side of a run may record (--run-max-events).", int64(cmp.Or(s.cfg.RunMaxEvents, scenarios.DefaultMaxEvents)))
 	metric("asyncplay_python_processes", "gauge", "Python interpreters running now, for runs and for visitors' own programs, from their start until they are reaped.", pyrun.Running())
 	metric("asyncplay_go_workers", "gauge", "Go worker processes (one per run's Go side) running now.", s.count.goWorkers.Load())

@@ -253,6 +253,25 @@ func TestOperability(t *testing.T) {
 	}
 }
 
+// TestMetricsAreDocumented: every metric /metrics writes has its row in
+// the README's table, so an operator reading it sees them all.
+func TestMetricsAreDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, nil)
+	names := regexp.MustCompile(`(?m)^# HELP (\S+) `).FindAllStringSubmatch(get(t, s, "/metrics").Body.String(), -1)
+	if len(names) < 20 {
+		t.Fatalf("/metrics has %d metrics; want the 20 or more the server keeps", len(names))
+	}
+	for _, m := range names {
+		if !strings.Contains(string(readme), "| `"+m[1]+"` |") {
+			t.Errorf("README.md has no row for metric %s", m[1])
+		}
+	}
+}
+
 // TestDevReloadsContent: with Dev, an edit to a lesson's prose shows on the
 // next request, with no restart.
 func TestDevReloadsContent(t *testing.T) {

@@ -53,19 +53,20 @@ func startServe(t *testing.T, args ...string) (url string, stop func() error) {
 
 // TestLimitsReachTheServer: limits given as flags and in the environment
 // are the ones the server runs with (as /metrics reports them), and a flag
-// wins over its variable.
+// wins over its variable, even one that cannot be read.
 func TestLimitsReachTheServer(t *testing.T) {
 	t.Setenv("ASYNCPLAY_MAX_RUNS", "3")
 	t.Setenv("ASYNCPLAY_RUN_MAX_EVENTS", "7000")
 	t.Setenv("ASYNCPLAY_MAX_PYTHON", "2")
-	url, _ := startServe(t, "--run-deadline", "90s", "--run-max-events", "5000")
+	t.Setenv("ASYNCPLAY_RUN_DEADLINE", "soon")
+	url, _ := startServe(t, "--run-deadline", "90.5s", "--run-max-events", "5000")
 	resp, err := http.Get(url + "metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{"\nasyncplay_run_slots 3\n", "\nasyncplay_run_deadline_seconds 90\n", "\nasyncplay_run_max_events 5000\n", "\nasyncplay_python_slots 2\n"} {
+	for _, want := range []string{"\nasyncplay_run_slots 3\n", "\nasyncplay_run_deadline_seconds 90.5\n", "\nasyncplay_run_max_events 5000\n", "\nasyncplay_python_slots 2\n"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
 		}
@@ -105,6 +106,13 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{"", "", []string{"--class-capacity", "0"}, "--class-capacity 0: want 1 or more"},
 		{"", "", []string{"--max-classes", "-1"}, "--max-classes -1: want 1 or more"},
 		{"", "", []string{"--class-join-rate", "0"}, "--class-join-rate 0: want 1 or more"},
+		{"ASYNCPLAY_PYTHON_NICE", "25", nil, "--python-nice 25: want 0 (the server's priority) to 19 (the lowest) (the flag, or ASYNCPLAY_PYTHON_NICE)"},
+		{"ASYNCPLAY_MAX_STARTING", "-1", nil, "--max-starting -1: want 1 or more, or 0 for the default (half the CPU cores) (the flag, or ASYNCPLAY_MAX_STARTING)"},
+		// A variable that cannot be read still stops the server when
+		// another flag is given.
+		{"ASYNCPLAY_MAX_RUNS", "ten", []string{"--max-python", "2"}, `ASYNCPLAY_MAX_RUNS="ten": want a whole number`},
+		// A misspelt command is not taken for serve's arguments.
+		{"", "", []string{"tracee", "prog.py"}, `"tracee" is not a command or a flag`},
 	}
 	for _, tt := range tests {
 		name := tt.env + "=" + tt.val

@@ -87,9 +87,30 @@ func envOr(name, def string) string {
 }
 
 // envDefaults reads flags' defaults from the environment. A variable that
-// is set but cannot be read is not quietly replaced by the default: the
-// first such variable is kept in err, and serve refuses to start over it.
-type envDefaults struct{ err error }
+// is set but cannot be read is not quietly replaced by the default: it is
+// kept in errs, and serve refuses to start over it unless its flag was
+// given too (a flag wins over its variable).
+type envDefaults struct{ errs []envError }
+
+type envError struct {
+	name string // the variable, ASYNCPLAY_…
+	err  error
+}
+
+// check is the first variable that could not be read and whose flag (its
+// name without ASYNCPLAY_, lower case, dashes for underscores) was not
+// given in fs, or nil.
+func (e *envDefaults) check(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, x := range e.errs {
+		name := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(x.name, "ASYNCPLAY_"), "_", "-"))
+		if !given[name] {
+			return x.err
+		}
+	}
+	return nil
+}
 
 // envRead is name's value read by parse, or def when name is unset or
 // blank; a value parse refuses is kept in e.err, saying it wants want.
@@ -100,9 +121,7 @@ func envRead[T any](e *envDefaults, name string, def T, parse func(string) (T, e
 	}
 	x, err := parse(v)
 	if err != nil {
-		if e.err == nil {
-			e.err = fmt.Errorf("%s=%q: want %s", name, v, want)
-		}
+		e.errs = append(e.errs, envError{name, fmt.Errorf("%s=%q: want %s", name, v, want)})
 		return def
 	}
 	return x
@@ -165,6 +184,19 @@ func goWorker() ([]string, error) {
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("asyncplay serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage:
+  asyncplay [serve] [flags]   serve the lessons (the default command; flags below)
+  asyncplay trace [flags] PROGRAM.py
+                              trace an asyncio program here (asyncplay trace --help)
+  asyncplay export [flags] DIR
+                              write the site as static files (asyncplay export --help)
+  asyncplay version           say which build this is
+
+Flags of serve (most also read from the ASYNCPLAY_ variable each names):
+`)
+		fs.PrintDefaults()
+	}
 	var env envDefaults
 	addr := fs.String("addr", envOr("ASYNCPLAY_ADDR", ":8080"), "address to listen on (env ASYNCPLAY_ADDR)")
 	dev := fs.Bool("dev", false, "read lessons from ./lessons/content on every request, so edits show on refresh")
@@ -192,8 +224,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if env.err != nil {
-		return env.err
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%q is not a command or a flag: the commands are serve (the default), trace, export and version (see asyncplay --help)", fs.Arg(0))
+	}
+	if err := env.check(fs); err != nil {
+		return err
 	}
 	for _, err := range []error{
 		atLeast("max-runs", *slots, 0, "1 or more, or 0 for the default (the CPU cores, at least 2)"),
@@ -212,6 +247,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		atLeast("http-write-timeout", h.Write, time.Second, "a second or more"),
 		atLeast("http-idle-timeout", h.Idle, time.Second, "a second or more"),
 		atLeast("shutdown-grace", h.Shutdown, time.Second, "a second or more"),
+		atLeast("python-nice", *nice, 0, "0 (the server's priority) to 19 (the lowest)"),
+		atMost("python-nice", *nice, 19, "0 (the server's priority) to 19 (the lowest)"),
+		atLeast("max-starting", *starting, 0, "1 or more, or 0 for the default (half the CPU cores)"),
 	} {
 		if err != nil {
 			return err
@@ -237,12 +275,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--allow-own-code runs visitors' programs, so it listens on loopback only; --addr %q is not a loopback address", *addr)
 		}
 		fmt.Fprintf(stdout, "--allow-own-code: visitors' own programs run on this machine; listening on loopback only (%s)\n", *addr)
-	}
-	if *nice < 0 || *nice > 19 {
-		return fmt.Errorf("--python-nice %d: want 0 (the server's priority) to 19 (the lowest)", *nice)
-	}
-	if *starting < 0 {
-		return fmt.Errorf("--max-starting %d: want 1 or more, or 0 for the default (half the CPU cores)", *starting)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg := server.Config{PythonNice: *nice, MaxStarting: *starting, Logger: log, Lessons: lessons.Embedded(), Static: static.FS(),

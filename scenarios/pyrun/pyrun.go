@@ -267,7 +267,9 @@ type Options struct {
 	Deadline time.Duration
 	// MaxEvents bounds the number of events (default 20000).
 	MaxEvents int
-	// MaxOutput bounds the bytes the run writes, events and stderr together (default 1 MiB).
+	// MaxOutput bounds the bytes the program writes: the lines it prints
+	// (as the tracer keeps them) and its stderr together (default 1 MiB).
+	// The tracer's own event lines count against MaxEvents instead.
 	MaxOutput int
 	// BlockedAfter is how long one step of a task may hold the loop before
 	// it is reported as a blocked event (default 50ms).
@@ -552,7 +554,9 @@ func (r *run) tooMuchOutput() {
 func (r *run) readEvents(f *os.File) {
 	defer r.push(timeline.Event{}, true)
 	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), r.opt.MaxOutput+1)
+	// A tracer's line is a few KiB at most (labels are clipped); a longer
+	// one was written into its pipe by the program.
+	sc.Buffer(make([]byte, 64<<10), max(r.opt.MaxOutput, 64<<10)+1)
 	sc.Split(wholeLines)
 	count := 0
 	taking := true
@@ -561,11 +565,6 @@ func (r *run) readEvents(f *os.File) {
 			continue
 		}
 		line := sc.Bytes()
-		if r.overOutput(len(line) + 1) {
-			r.tooMuchOutput()
-			taking = false
-			continue
-		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
@@ -582,6 +581,13 @@ func (r *run) readEvents(f *os.File) {
 		count++
 		if count > r.opt.MaxEvents {
 			r.stop(&LimitError{Reason: ErrTooManyEvents, Limit: fmt.Sprintf("%d events", r.opt.MaxEvents)}, false)
+			taking = false
+			continue
+		}
+		// What the program printed is its output; the rest of the line is
+		// the tracer's, bounded by the event cap and the line's length.
+		if ev.Kind == timeline.Log && r.overOutput(len(ev.Label)+1) {
+			r.tooMuchOutput()
 			taking = false
 			continue
 		}

@@ -828,6 +828,37 @@ func TestCancelKillsProcessGroup(t *testing.T) {
 	}
 }
 
+// TestEventsAreNotOutput: the output limit counts what the program prints
+// and writes to stderr, not the tracer's event lines, so a run with many
+// events and no prints reaches the event cap, not "1 MiB of output" (it
+// stopped at about 14,800 events when every event line counted).
+func TestEventsAreNotOutput(t *testing.T) {
+	src := `import asyncio
+
+async def job(i):
+    await asyncio.sleep(0.001 * (i % 7))
+
+async def main():
+    await asyncio.gather(*(job(i) for i in range(4500)))
+
+asyncio.run(main())
+`
+	evs, err := trace(t, Program{Name: "many.py", Source: []byte(src)}, Options{Virtual: true, MaxEvents: DefaultMaxEvents})
+	if err != nil {
+		t.Fatalf("Run = %v; want no limit: the program printed nothing", err)
+	}
+	if len(evs) < 16000 {
+		t.Fatalf("%d events; want over 16,000, past where event lines used to fill 1 MiB", len(evs))
+	}
+	// Prints still count: the same kind of program printing a line per
+	// job stops at the output limit, with the message saying so.
+	loud := strings.Replace(src, "await asyncio.sleep(0.001 * (i % 7))", "await asyncio.sleep(0.001 * (i % 7))\n    print('x' * 190)", 1)
+	_, err = trace(t, Program{Name: "loud.py", Source: []byte(loud)}, Options{Virtual: true, MaxEvents: DefaultMaxEvents, MaxOutput: 256 << 10})
+	if !errors.Is(err, ErrTooMuchOutput) {
+		t.Fatalf("Run = %v; want the output limit", err)
+	}
+}
+
 func TestLimits(t *testing.T) {
 	tests := []struct {
 		name    string
