@@ -9,3 +9,8 @@ import "syscall"
 // everything it started. Only Linux can also have it killed when this
 // process dies.
 func ProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+// pythonProcAttr is ProcAttr: only Linux has PID namespaces.
+func pythonProcAttr(bool) *syscall.SysProcAttr { return ProcAttr() }
+
+func namespaceRefused(error) bool { return false }

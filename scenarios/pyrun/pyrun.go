@@ -282,6 +282,16 @@ type Options struct {
 // running counts the interpreters Run has started and not yet reaped.
 var running atomic.Int64
 
+// noNamespaces is set once the kernel has refused to start an interpreter
+// in a PID namespace (see pythonProcAttr); later runs then do without, and
+// Isolated says so.
+var noNamespaces atomic.Bool
+
+// Isolated reports whether interpreters start in a PID namespace of their
+// own, so that nothing a program starts outlives its run: true until the
+// kernel first refuses one.
+func Isolated() bool { return !noNamespaces.Load() }
+
 // Running is how many interpreters Run has started in this process that
 // have not yet exited (been reaped): runs of every caller, counted from
 // their start to their end.
@@ -376,13 +386,22 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 		outW.Close()
 		return fmt.Errorf("pyrun: %w", err)
 	}
-	cmd := exec.Command(p.Path, args...)
-	cmd.Stdin = stdin
-	cmd.Stdout = outW
-	cmd.Stderr = errW
-	cmd.SysProcAttr = ProcAttr()
-	cmd.WaitDelay = time.Second // bounds the copy of the source to stdin
-	err = cmd.Start()
+	start := func(isolate bool) (*exec.Cmd, error) {
+		cmd := exec.Command(p.Path, args...)
+		cmd.Stdin = stdin
+		cmd.Stdout = outW
+		cmd.Stderr = errW
+		cmd.SysProcAttr = pythonProcAttr(isolate)
+		cmd.WaitDelay = time.Second // bounds the copy of the source to stdin
+		return cmd, cmd.Start()
+	}
+	isolate := !noNamespaces.Load()
+	cmd, err := start(isolate)
+	if err != nil && isolate && namespaceRefused(err) {
+		// Start read nothing from stdin: it copies only once the process runs.
+		noNamespaces.Store(true)
+		cmd, err = start(false)
+	}
 	outW.Close()
 	errW.Close()
 	if err != nil {

@@ -792,6 +792,88 @@ asyncio.run(main())
 	}
 }
 
+// TestEscapedProcessesDie: processes a program starts outside its process
+// group (a new session, or setsid after a double fork) end with the run,
+// whether it finishes or is cancelled: the interpreter is the init of a
+// PID namespace of its own.
+func TestEscapedProcessesDie(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("SKIP: only Linux has PID namespaces")
+	}
+	p := needPython(t)
+	for _, cancelIt := range []bool{false, true} {
+		token := fmt.Sprintf("asyncplay-escape-%d-%t", os.Getpid(), cancelIt)
+		src := fmt.Sprintf(`import asyncio, os, subprocess, sys
+
+TOKEN = %q
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)", TOKEN]
+
+async def main():
+    subprocess.Popen(SLEEPER, start_new_session=True)
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            os.execv(sys.executable, SLEEPER)
+        os._exit(0)
+    await asyncio.sleep(0.5)
+    print("started")
+    await asyncio.sleep(%d)
+
+asyncio.run(main())
+`, token, map[bool]int{false: 0, true: 30}[cancelIt])
+		ctx, cancel := context.WithCancel(context.Background())
+		var seen int
+		err := p.Run(ctx, Program{Name: "escape.py", Source: []byte(src)}, Options{}, func(e timeline.Event) {
+			if e.Kind == timeline.Log && e.Label == "started" {
+				seen = len(withToken(token))
+				if cancelIt {
+					cancel()
+				}
+			}
+		})
+		cancel()
+		if cancelIt != errors.Is(err, context.Canceled) {
+			t.Errorf("cancel %t: Run = %v", cancelIt, err)
+		}
+		if seen != 2 {
+			t.Fatalf("cancel %t: %d escaped processes running mid-run; want the 2 the program started (Isolated %t)", cancelIt, seen, Isolated())
+		}
+		deadline := time.Now().Add(2 * time.Second)
+		for len(withToken(token)) > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if left := withToken(token); len(left) > 0 {
+			for _, pid := range left {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			t.Errorf("cancel %t: processes %v outlived the run (Isolated %t)", cancelIt, left, Isolated())
+		}
+	}
+}
+
+// withToken lists the live processes (not zombies) whose command line
+// holds token.
+func withToken(token string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !bytes.Contains(cmdline, []byte(token)) {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if i := bytes.LastIndexByte(stat, ')'); err == nil && i >= 0 && i+2 < len(stat) && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
+			continue
+		}
+		out = append(out, pid)
+	}
+	return out
+}
+
 func TestCancelKillsProcessGroup(t *testing.T) {
 	if _, err := exec.LookPath("sleep"); err != nil {
 		t.Skip("needs sleep(1)")
@@ -1077,7 +1159,7 @@ func TestRunningCountsInterpreters(t *testing.T) {
 const holdRunEnv = "ASYNCPLAY_PYRUN_HOLD"
 
 // holdRun is the stand-in server of TestInterpreterDiesWithServer: it runs a
-// program that reports its pid and then sleeps, prints "pid N" once the
+// program that reports its pid (as this machine's /proc numbers it) and then sleeps, prints "pid N" once the
 // program is up, and waits to be killed.
 func holdRun() {
 	p, err := Find(context.Background())
@@ -1085,7 +1167,7 @@ func holdRun() {
 		fmt.Println("no python:", err)
 		os.Exit(1)
 	}
-	src := []byte("import asyncio, os\nprint('pid', os.getpid())\nasyncio.run(asyncio.sleep(60))\n")
+	src := []byte("import asyncio, os\nprint('pid', os.readlink('/proc/self'))\nasyncio.run(asyncio.sleep(60))\n")
 	p.Run(context.Background(), Program{Name: "hold.py", Source: src}, Options{Deadline: 60 * time.Second}, func(e timeline.Event) {
 		if e.Kind == timeline.Log && strings.HasPrefix(e.Label, "pid ") {
 			fmt.Println(e.Label)
