@@ -129,7 +129,10 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 			return
 		}
 		defer done()
-		err = r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: timeLeft(ctx, deadline), MaxEvents: maxEvents, Nice: r.PythonNice},
+		// The interpreter's own timer, which names the deadline, goes off a
+		// moment before ctx's, which would only say the run was cancelled.
+		left := max(timeLeft(ctx, deadline)-pythonFirst, time.Millisecond)
+		err = r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: left, DeadlineSaid: deadline, MaxEvents: maxEvents, Nice: r.PythonNice},
 			func(e timeline.Event) { started(); sink.Event(Python, e) })
 		sink.End(Python, err)
 	})
@@ -138,28 +141,28 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 			sink.End(Go, r.runGoWorker(ctx, s, v, deadline, maxEvents, sink))
 			return
 		}
-		sink.End(Go, r.runGo(ctx, s, v, maxEvents, sink))
+		sink.End(Go, r.runGo(ctx, s, v, deadline, maxEvents, sink))
 	})
 	wg.Wait()
 	return ctx.Err()
 }
 
-// timeLeft is the time until ctx's deadline (def if it has none), for a
-// process that keeps the deadline itself and names it when it passes: past a
-// second it is cut to whole seconds, so that a run that waited its turn to
-// start is stopped a moment early and says "took longer than 58s", not
-// "58.2136s".
+// timeLeft is the time until ctx's deadline (def if it has none), to the
+// millisecond, for a process that keeps the deadline itself. (It was once
+// cut to whole seconds, for a tidy number in the message; that stopped a
+// run with a 4 s deadline at 3 s. The message now names the deadline the
+// run was given: pyrun.Options.DeadlineSaid, goStopped.)
 func timeLeft(ctx context.Context, def time.Duration) time.Duration {
 	dl, ok := ctx.Deadline()
 	if !ok {
 		return def
 	}
-	left := time.Until(dl)
-	if left > time.Second {
-		return left.Truncate(time.Second)
-	}
-	return max(left.Round(time.Millisecond), time.Millisecond)
+	return max(time.Until(dl).Round(time.Millisecond), time.Millisecond)
 }
+
+// pythonFirst is how much sooner than the run's deadline an interpreter is
+// told its own.
+const pythonFirst = 20 * time.Millisecond
 
 // WaitToStart waits, unless ctx ends first, for a place to start a process
 // for runtime rt (see GoStarts and PythonStarts), and returns the function
@@ -233,7 +236,8 @@ func (r *Runner) WaitForPython(ctx context.Context) (started, done func(), err e
 }
 
 // runGo runs the Go side of s in this process.
-func (r *Runner) runGo(ctx context.Context, s *scenario.Scenario, v scenario.Values, maxEvents int, sink Sink) (err error) {
+func (r *Runner) runGo(ctx context.Context, s *scenario.Scenario, v scenario.Values, deadline time.Duration, maxEvents int, sink Sink) (err error) {
+	run := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var rec *timeline.Recorder
@@ -244,6 +248,12 @@ func (r *Runner) runGo(ctx context.Context, s *scenario.Scenario, v scenario.Val
 		}
 		if err == nil && rec.Full() {
 			err = timeline.ErrTooManyEvents
+		}
+		// At the run's deadline the scenario ends its lanes (timed out,
+		// cancelled) and returns its context's error, or nothing if it
+		// took the end as its own timeout; either way the run was stopped.
+		if _, panicked := err.(*PanicError); !panicked && errors.Is(run.Err(), context.DeadlineExceeded) {
+			err = goStopped(run, deadline)
 		}
 	}()
 	return s.Go(ctx, rec, v)

@@ -270,13 +270,25 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 	return workerFailure(waitErr, stderr.String())
 }
 
-// goStopped says why the runner stopped a worker when ctx ended.
+// goStopped says why the runner stopped the Go side when ctx ended.
 func goStopped(ctx context.Context, deadline time.Duration) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("the Go run took longer than %v and was stopped: %w", deadline, ctx.Err())
+		return &DeadlineError{Deadline: deadline}
 	}
 	return fmt.Errorf("the Go run was cancelled: %w", ctx.Err())
 }
+
+// DeadlineError is the Go side's end when the run's deadline passed, in
+// this process or in a worker. It is context.DeadlineExceeded (errors.Is).
+type DeadlineError struct {
+	Deadline time.Duration // the run's whole deadline
+}
+
+func (e *DeadlineError) Error() string {
+	return fmt.Sprintf("the Go run took longer than %v and was stopped", e.Deadline)
+}
+
+func (e *DeadlineError) Unwrap() error { return context.DeadlineExceeded }
 
 // workerFailure turns a worker's failed exit and the end of its stderr
 // into the error the run ends with.

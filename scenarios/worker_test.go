@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
 	"github.com/asyncplay/asyncplay/scenarios/scenario"
 	"github.com/asyncplay/asyncplay/scenarios/semaphore"
 	"github.com/asyncplay/asyncplay/scenarios/timeline"
@@ -279,6 +280,65 @@ func TestWorkerDeadlineAfterWaitingToStart(t *testing.T) {
 		t.Errorf("Go side ended with %v; want the deadline, said plainly", err)
 	}
 	checkLanesTimedOut(t, events)
+}
+
+// TestDeadlineToTheMillisecond: a run's deadline that is not whole seconds
+// is kept as given, in a worker and in process: the Go side ends at it
+// (not at the whole second before, as when the time left was cut to whole
+// seconds), and ends saying it, even when the scenario took the deadline
+// for its own timeout and returned nothing.
+func TestDeadlineToTheMillisecond(t *testing.T) {
+	q := url.Values{"work": {"10000"}, "timeout": {"10000"}}
+	for _, worker := range []bool{true, false} {
+		r := &Runner{NoPython: errors.New("not in these tests")}
+		if worker {
+			r = workerRunner(t)
+		}
+		r.Deadline = 1500 * time.Millisecond
+		events, err := runGoSide(t, context.Background(), r, Default().Get("timeouts"), q, nil)
+		var de *DeadlineError
+		if !errors.As(err, &de) || !errors.Is(err, context.DeadlineExceeded) || err.Error() != "the Go run took longer than 1.5s and was stopped" {
+			t.Errorf("worker %t: Go side ended with %v; want the 1.5s deadline, said plainly", worker, err)
+		}
+		var last time.Duration
+		for _, e := range events {
+			last = max(last, e.At)
+		}
+		if last < 1400*time.Millisecond {
+			t.Errorf("worker %t: the last event is at %v; want the lanes to run to the deadline, 1.5s", worker, last)
+		}
+	}
+}
+
+// TestPythonDeadlineSaid: the Python side of a run that waited its turn to
+// start stops at the run's deadline and names the deadline the run was
+// given, not what was left of it when the interpreter started.
+func TestPythonDeadlineSaid(t *testing.T) {
+	py, err := pyrun.Find(context.Background())
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs python3 >= 3.11 (apt-get install python3): %v", err)
+		}
+		t.Skipf("SKIP: needs python3 >= 3.11 (apt-get install python3): %v", err)
+	}
+	r := &Runner{Python: &py, Deadline: 1500 * time.Millisecond, PythonStarts: make(chan struct{}, 1)}
+	r.PythonStarts <- struct{}{}
+	time.AfterFunc(300*time.Millisecond, func() { <-r.PythonStarts })
+	s := Default().Get("timeouts")
+	v, probs := s.Parse(url.Values{"work": {"10000"}, "timeout": {"10000"}})
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	sink := &endSink{}
+	start := time.Now()
+	r.Run(context.Background(), s, v, sink)
+	took := time.Since(start)
+	if err := sink.ends[Python]; !errors.Is(err, pyrun.ErrDeadline) || err.Error() != "the Python run took longer than 1.5s and was stopped" {
+		t.Errorf("Python side ended with %v; want the 1.5s deadline, said plainly", err)
+	}
+	if took < 1400*time.Millisecond || took > 3*time.Second {
+		t.Errorf("the run took %v; want it stopped at its 1.5s deadline", took)
+	}
 }
 
 func TestWorkerCancelledMidRun(t *testing.T) {

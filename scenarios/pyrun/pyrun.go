@@ -265,6 +265,10 @@ type Options struct {
 	Virtual bool
 	// Deadline bounds the run's wall time (default 30s).
 	Deadline time.Duration
+	// DeadlineSaid, if set, is the deadline the error names when Deadline
+	// passes: a run that waited its turn to start has less than its whole
+	// deadline left, and the whole is what its visitor was told.
+	DeadlineSaid time.Duration
 	// MaxEvents bounds the number of events (default 20000).
 	MaxEvents int
 	// MaxOutput bounds the bytes the program writes: the lines it prints
@@ -446,7 +450,7 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 		case <-ctx.Done():
 			r.stop(fmt.Errorf("the Python run was cancelled: %w", ctx.Err()), true)
 		case <-timer.C:
-			r.stop(&LimitError{Reason: ErrDeadline, Limit: opt.Deadline.String()}, false)
+			r.stop(&LimitError{Reason: ErrDeadline, Limit: cmpOr(opt.DeadlineSaid, opt.Deadline).String()}, false)
 		case <-exited:
 		}
 		<-exited
@@ -758,4 +762,12 @@ func groupMembers(pgid int) []member {
 		}
 	}
 	return out
+}
+
+// cmpOr is v, or def when v is not positive.
+func cmpOr(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
