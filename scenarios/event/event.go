@@ -61,8 +61,8 @@ var Scenario = scenario.Scenario{
 	},
 }
 
-// when is when the setter fires: the first value of the when parameter, or
-// its default if the field was left empty.
+// when is when the setter fires: the when parameter's value (Parse refuses
+// it left empty; the default stands in for Values that were never parsed).
 func when(v scenario.Values) time.Duration {
 	if at := v.Durations("when"); len(at) > 0 {
 		return at[0]

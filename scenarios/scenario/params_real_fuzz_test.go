@@ -111,8 +111,15 @@ func checkProblems(t *testing.T, sc *scenario.Scenario, v scenario.Values, probs
 				t.Fatalf("%s: number problem for %s, but %q is a whole number", sc.ID, p.Name, text)
 			}
 		case scenario.ProblemRange:
-			if p.Kind != scenario.Int || !reflect.DeepEqual(pr.Args, []any{p.Min, p.Max}) {
+			if !reflect.DeepEqual(pr.Args, []any{p.Min, p.Max}) {
 				t.Fatalf("%s: range problem %+v; want the arguments %v, %v", sc.ID, pr, p.Min, p.Max)
+			}
+			if p.Kind == scenario.Seconds {
+				// A single value of seconds left empty.
+				if text != "" || p.Count != "" || p.Len != 0 || p.Seed != "" {
+					t.Fatalf("%s: range problem for %s = %q, which is not a single value left empty", sc.ID, p.Name, text)
+				}
+				continue
 			}
 			if n, err := strconv.Atoi(text); err != nil || (float64(n) >= p.Min && float64(n) <= p.Max) {
 				t.Fatalf("%s: range problem for %s = %q, which is a whole number in range or none at all", sc.ID, p.Name, text)
@@ -199,6 +206,9 @@ func checkValues(t *testing.T, sc *scenario.Scenario, v scenario.Values) {
 				want = p.Len
 			} else if p.Count != "" {
 				want = v.Int(p.Count)
+			}
+			if want < 0 && p.Seed == "" && len(d) == 0 {
+				t.Fatalf("%s: accepted %s = %q with no value at all", sc.ID, p.Name, text)
 			}
 			if text == "" || strings.EqualFold(text, "random") {
 				if p.Seed == "" {
