@@ -92,7 +92,9 @@ func Parse(params []Param, q url.Values) (Values, []Problem) {
 	var problems []Problem
 	long := map[string]bool{}
 	for _, p := range params {
-		text := strings.TrimSpace(q.Get(p.Name))
+		// Bytes that are not UTF-8 would go back into a UTF-8 page as they
+		// came (the form's value, a problem's text): they become U+FFFD.
+		text := strings.ToValidUTF8(strings.TrimSpace(q.Get(p.Name)), "\uFFFD")
 		if _, given := q[p.Name]; !given {
 			text = p.Default
 		}

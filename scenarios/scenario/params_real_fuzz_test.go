@@ -39,7 +39,7 @@ func FuzzRealParams(f *testing.F) {
 		"", " ", "0", "-1", "1", "3", "9", "20", "101", "1e9", "-0", "+5", "0x10", "1_000", "３", "٣",
 		"99999999999999999999999", "NaN", "Inf", "-Inf", "1e308", "1e-308", "random", "RANDOM",
 		"1,2", "1, 2", " 1 ,2 ", "1,,2", ",", "1,2,3", "0.05,1", "0.1,10", "10.0004,1", "9.9996,0.1",
-		"0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", "1;2", "é", "\x00", "%zz",
+		"0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", "1;2", "é", "\x00", "%zz", "\xff<", "1,\xc3",
 		// At and past the longest value taken: 2000 characters are read,
 		// 2001 are refused, not cut to something else that parses.
 		strings.Repeat("0", scenario.MaxText-2) + "50", strings.Repeat("0", scenario.MaxText-1) + "50",
@@ -69,6 +69,11 @@ func FuzzRealParams(f *testing.F) {
 		// pairs it could read when it refuses others.
 		q, _ := url.ParseQuery(raw)
 		v, probs := sc.Parse(q)
+		for _, p := range sc.Params {
+			if raw := v.Raw(p.Name); !utf8.ValidString(raw) {
+				t.Fatalf("%s: %s = %q, which is not UTF-8, goes back to the page", sc.ID, p.Name, raw)
+			}
+		}
 		if len(probs) > 0 {
 			checkProblems(t, sc, v, probs)
 			return
