@@ -66,6 +66,55 @@ func TestHugeFrameHeader(t *testing.T) {
 	}
 }
 
+// TestHugeFrameHeaderOnClassSocket: a class socket reads answers, so it
+// cannot drop any message at its header as a run socket does; a frame
+// claiming 2^63-1 bytes that then stops is dropped once its bytes are
+// late (answerBodyWait), not at the next unanswered ping, with no heap jump.
+func TestHugeFrameHeaderOnClassSocket(t *testing.T) {
+	_, ts := classServer(t, ClassConfig{})
+	code, _ := startClass(t, ts)
+	host := strings.TrimPrefix(ts.URL, "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	req := "GET /class/" + code + "/ws HTTP/1.1\r\nHost: " + host + "\r\nOrigin: " + ts.URL + "\r\n" +
+		"Cookie: " + studentCookie + "=raw\r\n" +
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	if status, err := r.ReadString('\n'); err != nil || !strings.Contains(status, " 101 ") {
+		t.Fatalf("handshake answered %q, %v; want 101", status, err)
+	}
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	frame := []byte{0x81, 0xFF} // final text frame, masked, 64-bit length
+	frame = binary.BigEndian.AppendUint64(frame, 1<<63-1)
+	frame = append(frame, 1, 2, 3, 4, 'a', 'b', 'c') // the mask, then a little of the "payload"
+	start := time.Now()
+	if _, err := conn.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, r); err != nil && !strings.Contains(err.Error(), "reset") {
+		t.Fatalf("reading until the server closed: %v", err)
+	}
+	if d := time.Since(start); d > answerBodyWait+3*time.Second {
+		t.Errorf("the server took %v to drop the socket; want about %v", d, answerBodyWait)
+	}
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 16<<20 {
+		t.Errorf("heap grew by %d bytes after the huge header; want no jump", grew)
+	}
+}
+
 // rawUpgrade sends a WebSocket handshake for path by hand on conn and reads
 // the server's answer through its headers, failing the test unless it is
 // 101; the reader then holds what the server sends next.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"html"
 	"net/http"
 	"slices"
@@ -340,7 +341,7 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 		defer close(readerDone)
 		lim := rate.NewLimiter(4, 8)
 		for {
-			_, b, err := conn.Read(context.Background())
+			b, err := readAnswer(conn, cc)
 			if err != nil {
 				cc.kick(websocket.StatusNormalClosure, "")
 				return
@@ -367,6 +368,28 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 
 	s.classWriter(conn, cc)
 	return nil
+}
+
+// answerBodyWait is how long an answer's bytes may take to arrive once its
+// frame has begun. An answer is a few bytes, sent whole; a frame whose
+// header claims more (up to 2^63 bytes) and then trickles or stops would
+// otherwise hold the socket until the next ping went unanswered.
+const answerBodyWait = 5 * time.Second
+
+// readAnswer waits, as long as it takes, for the next message on a class
+// socket, then gives its bytes answerBodyWait to arrive (the read limit
+// bounds how many) before it drops the socket.
+func readAnswer(conn *websocket.Conn, cc *classConn) ([]byte, error) {
+	_, r, err := conn.Reader(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	late := time.AfterFunc(answerBodyWait, func() {
+		cc.kick(websocket.StatusPolicyViolation, "an answer must arrive whole")
+		conn.CloseNow() // the peer is mid-frame: no close handshake can finish
+	})
+	defer late.Stop()
+	return io.ReadAll(r)
 }
 
 // classWriter is a class socket's writer: it writes cc's messages to conn
