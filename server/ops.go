@@ -79,6 +79,7 @@ func (s *Server) handleMetrics(c *echo.Context) error {
 	metric("asyncplay_run_max_events", "gauge", "Events one side of a run may record (--run-max-events).", int64(cmp.Or(s.cfg.RunMaxEvents, scenarios.DefaultMaxEvents)))
 	metric("asyncplay_python_processes", "gauge", "Python interpreters running now, for runs and for visitors' own programs, from their start until they are reaped.", pyrun.Running())
 	metric("asyncplay_go_workers", "gauge", "Go worker processes (one per run's Go side) running now.", s.count.goWorkers.Load())
+	metric("asyncplay_start_slots", "gauge", "Processes of each runtime that may start at once (--max-starting).", int64(cap(s.runner.GoStarts)))
 	starting := int64(len(s.runner.GoStarts) + len(s.runner.PythonStarts))
 	metric("asyncplay_processes_starting", "gauge", "Run processes (Go workers and Python interpreters) starting now: from their start to their first event.", starting)
 	metric("asyncplay_processes_waiting_to_start", "gauge", "Run processes waiting for their turn to start (--max-starting), or for a free interpreter (--max-python).", s.count.waitingToStart.Load())

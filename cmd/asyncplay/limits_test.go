@@ -59,14 +59,14 @@ func TestLimitsReachTheServer(t *testing.T) {
 	t.Setenv("ASYNCPLAY_RUN_MAX_EVENTS", "7000")
 	t.Setenv("ASYNCPLAY_MAX_PYTHON", "2")
 	t.Setenv("ASYNCPLAY_RUN_DEADLINE", "soon")
-	url, _ := startServe(t, "--run-deadline", "90.5s", "--run-max-events", "5000")
+	url, _ := startServe(t, "--run-deadline", "90.5s", "--run-max-events", "5000", "--max-starting", "3")
 	resp, err := http.Get(url + "metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{"\nasyncplay_run_slots 3\n", "\nasyncplay_run_deadline_seconds 90.5\n", "\nasyncplay_run_max_events 5000\n", "\nasyncplay_python_slots 2\n"} {
+	for _, want := range []string{"\nasyncplay_run_slots 3\n", "\nasyncplay_run_deadline_seconds 90.5\n", "\nasyncplay_run_max_events 5000\n", "\nasyncplay_python_slots 2\n", "\nasyncplay_start_slots 3\n"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
 		}
