@@ -24,6 +24,11 @@ func (s *Server) handleError(c *echo.Context, err error) {
 	}
 	lang := c.Param("lang")
 	if !web.HasLocale(lang) {
+		// No route matched (/ja/nosuch), so no parameter was set; the
+		// path still says which language the visitor is reading in.
+		lang, _, _ = strings.Cut(strings.TrimPrefix(c.Request().URL.Path, "/"), "/")
+	}
+	if !web.HasLocale(lang) {
 		lang = web.Negotiate(c.Request().Header.Get("Accept-Language"))
 	}
 	key := "error.internal"
