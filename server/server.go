@@ -278,9 +278,10 @@ func (s *Server) lessonsNow() (*lessons.Catalog, error) {
 // the grace period.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// ReadTimeout bounds the whole request, body included; no route takes a
-	// body over 64 KiB. WriteTimeout runs from the end of the request's
-	// headers to the end of the response, so it bounds the handler and the
-	// write together. The slowest handler is POST /{lang}/own (up to 20 s
+	// body over 64 KiB but the own-code form (ownBodyMax, 292 KiB, on
+	// loopback). WriteTimeout runs from the end of the request's headers to
+	// the end of the response, so it bounds the handler and the write
+	// together. The slowest handler is POST /{lang}/own (up to 20 s
 	// waiting for its turn to start and 25 s running); the largest responses
 	// are replay pages, and one with both sides at the 20,000-event cap is
 	// about 12 MB, 850 KB gzipped, which two minutes lets through at 7 KB/s.

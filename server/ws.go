@@ -40,10 +40,10 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	}
 	vals, probs := sc.Parse(c.QueryParams())
 	if len(probs) > 0 {
-		return echo.NewHTTPError(400, web.ProblemText(lang, probs[0]))
+		return &visitorError{status: http.StatusBadRequest, msg: web.ProblemText(lang, probs[0])}
 	}
 	if !s.originAllowed(c.Request()) {
-		return echo.NewHTTPError(http.StatusForbidden, "this page's origin may not open a run")
+		return &visitorError{status: http.StatusForbidden, why: "this page's origin may not open a run"}
 	}
 	// The origin is checked above, scheme and all; the library's own check
 	// compares hosts only.
