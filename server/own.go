@@ -82,7 +82,8 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 		waitCtx, cancelWait := context.WithTimeout(c.Request().Context(), ownCodeDeadline)
 		started, done, runErr := s.runner.WaitForPython(waitCtx)
 		cancelWait()
-		if runErr == nil {
+		ran := runErr == nil
+		if ran {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), ownCodeDeadline+5*time.Second)
 			runErr = s.cfg.Python.Run(ctx, pyrun.Program{Name: "your_program.py", Source: []byte(code)},
 				pyrun.Options{Deadline: ownCodeDeadline, Nice: s.cfg.PythonNice},
@@ -92,7 +93,11 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 		}
 		status, errText := "finished", ""
 		if runErr != nil {
-			status, errText = "failed", runErr.Error() // a failed program's stderr included
+			// The page words it in the visitor's language (a traceback
+			// as it is); the log keeps pyrun's English.
+			s.log.Info("own program stopped", "err", runErr)
+			status, errText = "failed", stopText(lang, scenarios.Python, runErr,
+				runBounds{deadline: ownCodeDeadline, maxEvents: pyrun.DefaultMaxEvents, started: ran})
 		}
 		hl, err := web.Highlight("your_program.py", "python", code, 1)
 		if err != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -240,6 +241,36 @@ func TestOwnCodeSize(t *testing.T) {
 		rec := ownPostBody(t, s, "ja", huge, chunked)
 		if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), toolong) {
 			t.Errorf("a body of %d bytes (chunked %v) = %d; want 413 and %q:\n%.600s", len(huge), chunked, rec.Code, toolong, rec.Body.String())
+		}
+	}
+}
+
+// TestOwnCodeStopsInVisitorsLanguage: why a visitor's program stopped is
+// said in the page's language; what the program wrote (its SyntaxError)
+// stays as it is, after that sentence.
+func TestOwnCodeStopsInVisitorsLanguage(t *testing.T) {
+	py := requirePython(t)
+	s := newServer(t, py)
+	s.cfg.AllowOwnCode = true
+	for _, tc := range []struct{ name, lang, code, want string }{
+		{"too much output", "ja", "import asyncio, sys\n\n\nasync def main():\n    sys.stderr.write('x' * (2 << 20))\n\n\nasyncio.run(main())\n",
+			"Python のプログラムの出力が 1 MiB を超えたため停止しました。"},
+		{"a signal", "zh", "import asyncio, os, signal\n\n\nasync def main():\n    os.kill(os.getpid(), signal.SIGSEGV)\n\n\nasyncio.run(main())\n",
+			"Python 程序被信号（segmentation fault）终止了。"},
+		{"a SyntaxError", "ja", "def (:\n", "Python のプログラムが失敗しました(終了ステータス 1)。\n"},
+	} {
+		rec := ownPostBody(t, s, tc.lang, browserForm(tc.code), false)
+		m := sideErrRE.FindStringSubmatch(rec.Body.String())
+		if m == nil {
+			t.Errorf("%s: no error shown:\n%.800s", tc.name, rec.Body.String())
+			continue
+		}
+		got := html.UnescapeString(m[2])
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s on /%s/own: %q; want it to start %q", tc.name, tc.lang, got, tc.want)
+		}
+		if tc.name == "a SyntaxError" && !strings.Contains(got, "SyntaxError: invalid syntax") {
+			t.Errorf("%s: %q; want the interpreter's own SyntaxError after the sentence", tc.name, got)
 		}
 	}
 }
