@@ -77,14 +77,20 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 	}
 	if v.Problem == "" {
 		var tl timeline.Timeline
+		// The program stops when the visitor goes, and when the server
+		// shuts down: it may take longer than the shutdown's grace, and
+		// the server must not wait for it (nor exit with it running).
+		reqCtx, cancelReq := context.WithCancel(c.Request().Context())
+		defer cancelReq()
+		defer context.AfterFunc(s.base, cancelReq)()
 		// The wait for a turn to start has a deadline of its own, so a
 		// program that waited still gets its whole ownCodeDeadline.
-		waitCtx, cancelWait := context.WithTimeout(c.Request().Context(), ownCodeDeadline)
+		waitCtx, cancelWait := context.WithTimeout(reqCtx, ownCodeDeadline)
 		started, done, runErr := s.runner.WaitForPython(waitCtx)
 		cancelWait()
 		ran := runErr == nil
 		if ran {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), ownCodeDeadline+5*time.Second)
+			ctx, cancel := context.WithTimeout(reqCtx, ownCodeDeadline+5*time.Second)
 			runErr = s.cfg.Python.Run(ctx, pyrun.Program{Name: "your_program.py", Source: []byte(code)},
 				pyrun.Options{Deadline: ownCodeDeadline, Nice: s.cfg.PythonNice},
 				func(e timeline.Event) { started(); tl.Add(e) })
@@ -98,6 +104,9 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 			s.log.Info("own program stopped", "err", runErr)
 			status, errText = "failed", stopText(lang, scenarios.Python, runErr,
 				runBounds{deadline: ownCodeDeadline, maxEvents: pyrun.DefaultMaxEvents, started: ran})
+			if s.base.Err() != nil && errors.Is(runErr, context.Canceled) {
+				errText = web.T(lang, "run.shutdown")
+			}
 		}
 		hl, err := web.Highlight("your_program.py", "python", code, 1)
 		if err != nil {

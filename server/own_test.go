@@ -274,3 +274,68 @@ func TestOwnCodeStopsInVisitorsLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestShutdownStopsOwnCode: a visitor's program still running when the
+// server is told to stop is stopped at once, its visitor told why in the
+// page's language, and Serve returns cleanly well within the grace (it
+// used to run on to its 20 s deadline, past the grace, and Serve failed
+// naming WebSockets that were not open).
+func TestShutdownStopsOwnCode(t *testing.T) {
+	py := requirePython(t)
+	s := newServer(t, py)
+	s.cfg.AllowOwnCode = true
+	s.shutdownGrace = 5 * time.Second
+	base, stop, served := serveUntil(t, s)
+	host := strings.TrimPrefix(base, "http://")
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, base+"/ja/own", strings.NewReader(browserForm(
+			"import asyncio\n\n\nasync def main():\n    print('waiting')\n    await asyncio.sleep(30)\n\n\nasyncio.run(main())\n")))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "http://"+host)
+		req.Header.Set("HX-Request", "true")
+		resp, err := client.Do(req)
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		answered <- answer{resp.StatusCode, string(b), err}
+	}()
+	// Stop once the program is running.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, m := getStatus(t, base+"/metrics")
+		if strings.Contains(m, "\nasyncplay_python_processes 1\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the program did not start within 10 s:\n%s", m)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // into its sleep
+	stop()
+	start := time.Now()
+	select {
+	case err := <-served:
+		if took := time.Since(start); err != nil || took > 3*time.Second {
+			t.Errorf("Serve = %v after %v; want nil, well within the 5 s grace", err, took)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve still running 15 s after the stop")
+	}
+	a := <-answered
+	if a.err != nil || a.status != http.StatusOK || !strings.Contains(a.body, web.T("ja", "run.shutdown")) {
+		t.Errorf("the visitor got %d %v:\n%.800s\nwant 200 and %q", a.status, a.err, a.body, web.T("ja", "run.shutdown"))
+	}
+	waitNoChildren(t)
+}
