@@ -55,6 +55,9 @@ func TestStopText(t *testing.T) {
 			"en": "The Go run took longer than 60 s and was stopped.",
 			"ja": "Go の実行が 60 秒を超えたため停止しました。",
 			"zh": "Go 运行超过了 60 秒，已被停止。"}},
+		{"go worker's deadline", scenarios.Go, errors.New("context deadline exceeded"), b, map[string]string{
+			"en": "The Go run took longer than 60 s and was stopped.",
+			"ja": "Go の実行が 60 秒を超えたため停止しました。"}},
 		{"still waiting at the deadline", scenarios.Python, fmt.Errorf("the Python run was still waiting to start at its deadline, with the server busy starting others: %w", context.DeadlineExceeded),
 			runBounds{deadline: time.Minute, maxEvents: 100}, map[string]string{
 				"en": "The Python run was still waiting for its turn to start when its 60 s ran out",
@@ -142,10 +145,18 @@ func TestRunStopsInVisitorsLanguage(t *testing.T) {
 			t.Errorf("zh, 100 events at most: %s side says %q; want %q", rt, errs[rt], want)
 		}
 	}
+	deadline := regexp.MustCompile(`^(Python|Go) の実行が [0-9.]+ 秒を超えたため停止しました。$`)
 	errs = finalSideErrors(t, newLimited(Config{RunDeadline: 2 * time.Second}), "/ws/run/ja/semaphore/semaphore?downloads=4&limit=1&delays=3,3,3,3")
 	for _, rt := range []string{"python", "go"} {
-		if !regexp.MustCompile(`^(Python|Go) の実行が [0-9.]+ 秒を超えたため停止しました。$`).MatchString(errs[rt]) {
+		if !deadline.MatchString(errs[rt]) {
 			t.Errorf("ja, a 2 s deadline: %s side says %q; want the deadline in Japanese", rt, errs[rt])
 		}
+	}
+	// As in production, the Go side in a worker process, which ends with
+	// its scenario's error as text.
+	w := newWorkerServer(t, scenarios.WorkerCommand)
+	w.cfg.RunDeadline, w.runner.Deadline = 2*time.Second, 2*time.Second
+	if errs := finalSideErrors(t, w, "/ws/run/ja/semaphore/semaphore?downloads=4&limit=1&delays=3,3,3,3"); !deadline.MatchString(errs["go"]) {
+		t.Errorf("ja, a 2 s deadline, Go in a worker: the Go side says %q; want the deadline in Japanese", errs["go"])
 	}
 }
