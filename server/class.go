@@ -203,7 +203,7 @@ func (s *Server) sameOrigin(c *echo.Context) error {
 		return nil // not a browser form from another site: browsers send Origin on POST
 	}
 	if !strings.EqualFold(origin, selfOrigin(r)) {
-		return echo.NewHTTPError(http.StatusForbidden, "cross-origin request refused")
+		return &visitorError{status: http.StatusForbidden, why: "cross-origin request refused"}
 	}
 	return nil
 }
@@ -448,6 +448,9 @@ func (s *Server) handleClassCommand(op string) echo.HandlerFunc {
 		}
 		req := roomReq{Op: op, Secret: cookieValue(c, teacherCookie)}
 		form, err := c.FormValues()
+		if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+			return err // a chunked body over the limit: 413, not 400
+		}
 		if err != nil {
 			return echo.ErrBadRequest
 		}
@@ -468,7 +471,7 @@ func (s *Server) handleClassCommand(op string) echo.HandlerFunc {
 		}
 		switch resp.Err {
 		case "forbidden":
-			return echo.NewHTTPError(http.StatusForbidden, web.T(resp.Lang, "class.forbidden"))
+			return &visitorError{status: http.StatusForbidden, msg: web.T(resp.Lang, "class.forbidden"), why: "not the class's teacher"}
 		case "":
 		default:
 			return echo.ErrBadRequest

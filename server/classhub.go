@@ -268,7 +268,7 @@ func (s *Server) handleClassSocket(c *echo.Context) error {
 		return echo.ErrNotFound
 	}
 	if !s.originAllowed(c.Request()) {
-		return echo.NewHTTPError(http.StatusForbidden, "this page's origin may not join a class")
+		return &visitorError{status: http.StatusForbidden, why: "this page's origin may not join a class"}
 	}
 	secret := cookieValue(c, teacherCookie)
 	student := cookieValue(c, studentCookie)

@@ -109,6 +109,7 @@ func (s *Server) Export(ctx context.Context, dir string, opt ExportOptions) erro
 	for _, r := range recs {
 		g.Go(func() error {
 			r.st = newRunState("en", s.sideNames(), capsOf(r.sc, r.vals))
+			r.st.bounds = s.runBounds()
 			if err := runner.Run(gctx, r.sc, r.vals, r.st); err != nil {
 				return fmt.Errorf("record %s/%s: %w", r.sc.ID, r.set.Name, err)
 			}

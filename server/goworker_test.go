@@ -100,7 +100,7 @@ func TestGoPanicOnGoroutineEndsOnlyItsRun(t *testing.T) {
 		t.Fatalf("last frame is not final:\n%s", last)
 	}
 	g := section(last, "go")
-	if !strings.Contains(g, `data-status="failed"`) || !strings.Contains(g, `class="run-error side-error"`) || !strings.Contains(g, "the Go code panicked: boom on a goroutine the scenario started<") {
+	if !strings.Contains(g, `data-status="failed"`) || !strings.Contains(g, `class="run-error side-error"`) || !strings.Contains(g, "The Go code panicked: boom on a goroutine the scenario started<") {
 		t.Errorf("Go section does not show the panic as an error:\n%s", g)
 	}
 	if !strings.Contains(g, `<g class="lane"`) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,9 +19,18 @@ import (
 
 // Limits for a visitor's own program (only with Config.AllowOwnCode).
 const (
-	ownCodeMax      = 48 << 10
+	ownCodeMax      = 48 << 10 // the program's bytes, once its line breaks are LF
 	ownCodeDeadline = 20 * time.Second
 )
+
+// ownBodyMax is the largest body the own-code form may post: the site-wide
+// 64 KiB would refuse programs well under ownCodeMax. A form percent-encodes
+// every byte but ASCII letters, digits and a few marks as three (a Japanese
+// character, three bytes in UTF-8, becomes nine), and a textarea sends each
+// line break as CR LF, six once encoded; so a program of ownCodeMax bytes
+// may take six times that on the wire, whatever its script. The route is
+// on loopback only.
+const ownBodyMax = 6*ownCodeMax + 4<<10
 
 // OwnCodeLongest is the longest a request to trace a visitor's own program
 // may take: its wait for a turn to start, its run, and the grace to stop
@@ -46,8 +56,17 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	code := c.FormValue("code")
-	v := web.OwnView{Page: web.Page{Lang: lang, Title: web.T(lang, "own.title"), Path: "/own"}, Code: code}
+	v := web.OwnView{Page: web.Page{Lang: lang, Title: web.T(lang, "own.title"), Path: "/own"}}
+	code, err := ownProgram(c)
+	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+		// A body this size cannot hold a program within the limit.
+		v.Problem = web.T(lang, "own.toolong", ownCodeMax>>10)
+		return renderOwn(c, http.StatusRequestEntityTooLarge, v)
+	}
+	if err != nil {
+		return echo.ErrBadRequest.Wrap(err)
+	}
+	v.Code = code
 	switch {
 	case strings.TrimSpace(code) == "":
 		v.Problem = web.T(lang, "own.empty")
@@ -58,13 +77,20 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 	}
 	if v.Problem == "" {
 		var tl timeline.Timeline
+		// The program stops when the visitor goes, and when the server
+		// shuts down: it may take longer than the shutdown's grace, and
+		// the server must not wait for it (nor exit with it running).
+		reqCtx, cancelReq := context.WithCancel(c.Request().Context())
+		defer cancelReq()
+		defer context.AfterFunc(s.base, cancelReq)()
 		// The wait for a turn to start has a deadline of its own, so a
 		// program that waited still gets its whole ownCodeDeadline.
-		waitCtx, cancelWait := context.WithTimeout(c.Request().Context(), ownCodeDeadline)
+		waitCtx, cancelWait := context.WithTimeout(reqCtx, ownCodeDeadline)
 		started, done, runErr := s.runner.WaitForPython(waitCtx)
 		cancelWait()
-		if runErr == nil {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), ownCodeDeadline+5*time.Second)
+		ran := runErr == nil
+		if ran {
+			ctx, cancel := context.WithTimeout(reqCtx, ownCodeDeadline+5*time.Second)
 			runErr = s.cfg.Python.Run(ctx, pyrun.Program{Name: "your_program.py", Source: []byte(code)},
 				pyrun.Options{Deadline: ownCodeDeadline, Nice: s.cfg.PythonNice},
 				func(e timeline.Event) { started(); tl.Add(e) })
@@ -73,7 +99,14 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 		}
 		status, errText := "finished", ""
 		if runErr != nil {
-			status, errText = "failed", runErr.Error() // a failed program's stderr included
+			// The page words it in the visitor's language (a traceback
+			// as it is); the log keeps pyrun's English.
+			s.log.Info("own program stopped", "err", runErr)
+			status, errText = "failed", stopText(lang, scenarios.Python, runErr,
+				runBounds{deadline: ownCodeDeadline, maxEvents: pyrun.DefaultMaxEvents, started: ran})
+			if s.base.Err() != nil && errors.Is(runErr, context.Canceled) {
+				errText = web.T(lang, "run.shutdown")
+			}
 		}
 		hl, err := web.Highlight("your_program.py", "python", code, 1)
 		if err != nil {
@@ -89,15 +122,47 @@ func (s *Server) handleOwnRun(c *echo.Context) error {
 		f := web.BuildFrame(lang, []web.Side{side}, 0, true, 0, 0)
 		v.Frame = &f
 	}
+	return renderOwn(c, http.StatusOK, v)
+}
+
+// renderOwn answers with the result (a fragment for htmx, or the whole page).
+func renderOwn(c *echo.Context, status int, v web.OwnView) error {
 	if c.Request().Header.Get("HX-Request") != "" {
-		return render(c, http.StatusOK, web.OwnResult(v))
+		return render(c, status, web.OwnResult(v))
 	}
-	return render(c, http.StatusOK, web.OwnPage(v))
+	return render(c, status, web.OwnPage(v))
+}
+
+// ownProgram reads the posted program, its line breaks made LF (a textarea
+// sends CR LF). The body is read up to ownBodyMax only; a longer one is a
+// *http.MaxBytesError, never a form with no program in it.
+func ownProgram(c *echo.Context) (string, error) {
+	r := c.Request()
+	if r.ContentLength > ownBodyMax {
+		return "", &http.MaxBytesError{Limit: ownBodyMax}
+	}
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, ownBodyMax)
+	// ParseForm first: ParseMultipartForm drops its error for a body that
+	// is not multipart, and an over-long form would read as an empty one.
+	if err := r.ParseForm(); err != nil {
+		return "", err
+	}
+	if err := r.ParseMultipartForm(ownBodyMax); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return "", err
+	}
+	return strings.ReplaceAll(r.PostFormValue("code"), "\r\n", "\n"), nil
 }
 
 func (s *Server) ownLang(c *echo.Context) (string, error) {
 	if !s.cfg.AllowOwnCode {
 		return "", echo.ErrNotFound
+	}
+	lang, err := s.lang(c)
+	if err != nil {
+		return "", err
+	}
+	refuse := func(why string) error {
+		return &visitorError{status: http.StatusForbidden, msg: web.T(lang, "own.forbidden"), why: why}
 	}
 	r := c.Request()
 	// Only a page on this machine, addressed as this machine, may run code:
@@ -105,14 +170,14 @@ func (s *Server) ownLang(c *echo.Context) (string, error) {
 	// own), and a POST must come from this very origin (another site's
 	// form carries its own Origin).
 	if !loopbackHost(r.Host) {
-		return "", echo.NewHTTPError(http.StatusForbidden, "own code runs only for pages on this machine")
+		return "", refuse("own code runs only for pages on this machine")
 	}
 	if r.Method == http.MethodPost {
 		if r.Header.Get("Origin") != selfOrigin(r) {
-			return "", echo.NewHTTPError(http.StatusForbidden, "own code runs only from this page")
+			return "", refuse("own code runs only from this page")
 		}
 	}
-	return s.lang(c)
+	return lang, nil
 }
 
 // loopbackHost reports whether a Host header names this machine.

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/asyncplay/asyncplay/web"
 )
 
 func ownPost(t *testing.T, s *Server, host, origin, code string) *httptest.ResponseRecorder {
@@ -159,4 +163,179 @@ func TestBrowserCrowdedBandLabels(t *testing.T) {
 		t.Errorf("%d band labels, %d shown, overlapping at %v; want at least one shown and none over another", got.Labels, got.Shown, got.Overlaps)
 	}
 	screenshot(t, ctx, "own-crowded-bands")
+}
+
+// ownPostBody posts body to /{lang}/own as htmx does from this machine's
+// page; with chunked, no length is declared.
+func ownPostBody(t *testing.T, s *Server, lang string, body string, chunked bool) *httptest.ResponseRecorder {
+	t.Helper()
+	var r io.Reader = strings.NewReader(body)
+	if chunked {
+		r = io.MultiReader(r) // no length for httptest to declare
+	}
+	req := httptest.NewRequest(http.MethodPost, "/"+lang+"/own", r)
+	req.Host = "127.0.0.1:8080"
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("Origin", "http://127.0.0.1:8080")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+// browserForm encodes a program as a browser posts a textarea: line breaks
+// as CR LF, then percent-encoded.
+func browserForm(code string) string {
+	return url.Values{"code": {strings.ReplaceAll(code, "\n", "\r\n")}}.Encode()
+}
+
+// padProgram makes a valid asyncio program of exactly n bytes whose
+// padding is line, repeated (and cut to fit at a character's edge).
+func padProgram(n int, line string) string {
+	head := "import asyncio\n\n\nasync def main():\n    print('traced')\n\n\nasyncio.run(main())\n"
+	var b strings.Builder
+	b.WriteString(head)
+	for b.Len()+len(line) <= n {
+		b.WriteString(line)
+	}
+	for b.Len() < n {
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestOwnCodeSize: the 48 KiB limit counts the program's bytes, not its
+// form-encoded body: a program at the limit is traced whatever its script
+// and however many lines it has; one byte more is refused saying so; and a
+// body too big to hold a program within the limit is refused with the same
+// sentence and 413, whether its length was declared or not (it used to
+// read as no program at all).
+func TestOwnCodeSize(t *testing.T) {
+	py := requirePython(t)
+	s := newServer(t, py)
+	s.cfg.AllowOwnCode = true
+	toolong := web.T("ja", "own.toolong", 48)
+	for _, tc := range []struct{ name, line string }{
+		{"Japanese comments", "# 非同期のタスクを数える。ここは日本語のコメントです。\n"},
+		{"empty lines", "\n"}, // the most a byte can cost: CR LF, six once encoded
+	} {
+		code := padProgram(ownCodeMax, tc.line)
+		body := browserForm(code)
+		if len(body) <= 64<<10 {
+			t.Fatalf("%s: the body is %d bytes; the test wants one past the site-wide 64 KiB", tc.name, len(body))
+		}
+		for _, chunked := range []bool{false, true} {
+			rec := ownPostBody(t, s, "ja", body, chunked)
+			if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `data-status="finished"`) || !strings.Contains(rec.Body.String(), "traced") {
+				t.Errorf("%s: a program of %d bytes in a body of %d (chunked %v) = %d; want it traced:\n%.600s",
+					tc.name, len(code), len(body), chunked, rec.Code, rec.Body.String())
+			}
+		}
+	}
+	over := padProgram(ownCodeMax+1, "# x\n")
+	if rec := ownPostBody(t, s, "ja", browserForm(over), false); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), toolong) {
+		t.Errorf("a program of %d bytes = %d; want %q:\n%.600s", len(over), rec.Code, toolong, rec.Body.String())
+	}
+	huge := browserForm(strings.Repeat("あ", ownBodyMax/9+1))
+	for _, chunked := range []bool{false, true} {
+		rec := ownPostBody(t, s, "ja", huge, chunked)
+		if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), toolong) {
+			t.Errorf("a body of %d bytes (chunked %v) = %d; want 413 and %q:\n%.600s", len(huge), chunked, rec.Code, toolong, rec.Body.String())
+		}
+	}
+}
+
+// TestOwnCodeStopsInVisitorsLanguage: why a visitor's program stopped is
+// said in the page's language; what the program wrote (its SyntaxError)
+// stays as it is, after that sentence.
+func TestOwnCodeStopsInVisitorsLanguage(t *testing.T) {
+	py := requirePython(t)
+	s := newServer(t, py)
+	s.cfg.AllowOwnCode = true
+	for _, tc := range []struct{ name, lang, code, want string }{
+		{"too much output", "ja", "import asyncio, sys\n\n\nasync def main():\n    sys.stderr.write('x' * (2 << 20))\n\n\nasyncio.run(main())\n",
+			"Python のプログラムの出力が 1 MiB を超えたため停止しました。"},
+		{"a signal", "zh", "import asyncio, os, signal\n\n\nasync def main():\n    os.kill(os.getpid(), signal.SIGSEGV)\n\n\nasyncio.run(main())\n",
+			"Python 程序被信号（segmentation fault）终止了。"},
+		{"a SyntaxError", "ja", "def (:\n", "Python のプログラムが失敗しました(終了ステータス 1)。\n"},
+	} {
+		rec := ownPostBody(t, s, tc.lang, browserForm(tc.code), false)
+		m := sideErrRE.FindStringSubmatch(rec.Body.String())
+		if m == nil {
+			t.Errorf("%s: no error shown:\n%.800s", tc.name, rec.Body.String())
+			continue
+		}
+		got := html.UnescapeString(m[2])
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s on /%s/own: %q; want it to start %q", tc.name, tc.lang, got, tc.want)
+		}
+		if tc.name == "a SyntaxError" && !strings.Contains(got, "SyntaxError: invalid syntax") {
+			t.Errorf("%s: %q; want the interpreter's own SyntaxError after the sentence", tc.name, got)
+		}
+	}
+}
+
+// TestShutdownStopsOwnCode: a visitor's program still running when the
+// server is told to stop is stopped at once, its visitor told why in the
+// page's language, and Serve returns cleanly well within the grace (it
+// used to run on to its 20 s deadline, past the grace, and Serve failed
+// naming WebSockets that were not open).
+func TestShutdownStopsOwnCode(t *testing.T) {
+	py := requirePython(t)
+	s := newServer(t, py)
+	s.cfg.AllowOwnCode = true
+	s.shutdownGrace = 5 * time.Second
+	base, stop, served := serveUntil(t, s)
+	host := strings.TrimPrefix(base, "http://")
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, base+"/ja/own", strings.NewReader(browserForm(
+			"import asyncio\n\n\nasync def main():\n    print('waiting')\n    await asyncio.sleep(30)\n\n\nasyncio.run(main())\n")))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "http://"+host)
+		req.Header.Set("HX-Request", "true")
+		resp, err := client.Do(req)
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		answered <- answer{resp.StatusCode, string(b), err}
+	}()
+	// Stop once the program is running.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, m := getStatus(t, base+"/metrics")
+		if strings.Contains(m, "\nasyncplay_python_processes 1\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the program did not start within 10 s:\n%s", m)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // into its sleep
+	stop()
+	start := time.Now()
+	select {
+	case err := <-served:
+		if took := time.Since(start); err != nil || took > 3*time.Second {
+			t.Errorf("Serve = %v after %v; want nil, well within the 5 s grace", err, took)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve still running 15 s after the stop")
+	}
+	a := <-answered
+	if a.err != nil || a.status != http.StatusOK || !strings.Contains(a.body, web.T("ja", "run.shutdown")) {
+		t.Errorf("the visitor got %d %v:\n%.800s\nwant 200 and %q", a.status, a.err, a.body, web.T("ja", "run.shutdown"))
+	}
+	waitNoChildren(t)
 }

@@ -16,7 +16,10 @@ func (s *Server) routes() {
 	e.Use(s.securityHeaders) // before anything that may answer early (413, 429)
 	e.Use(s.requestLog())
 	e.Use(middleware.Recover())
-	e.Use(middleware.BodyLimit(64 << 10)) // no route takes a body; refuse big ones early
+	// No route takes a big body; refuse big ones early. The own-code form
+	// alone sets its own limit (ownBodyMax), as a program within its 48 KiB
+	// can take several times that once form-encoded.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{LimitBytes: 64 << 10, Skipper: ownCodePost}))
 	e.Use(s.rateLimit())
 	e.Use(compress())
 
@@ -93,6 +96,12 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 		}),
 		DenyHandler: func(c *echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
 	})
+}
+
+// ownCodePost reports whether the request was routed to the own-code form's
+// POST, which reads its body up to ownBodyMax itself.
+func ownCodePost(c *echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == "/:lang/own"
 }
 
 // classStudentRoute reports whether the request was routed to what a

@@ -363,3 +363,30 @@ func TestScenarioTitles(t *testing.T) {
 		t.Error("a lesson with one program has a program heading")
 	}
 }
+
+// TestNotFoundInPathLanguage: a path under /ja/ or /zh/ that no route
+// matches gets its 404 page in that language, whatever Accept-Language
+// says; a path with no language in it still follows Accept-Language.
+func TestNotFoundInPathLanguage(t *testing.T) {
+	s := newServer(t, nil)
+	for _, tc := range []struct{ path, lang, accept string }{
+		{"/ja/nosuch", "ja", "en"},
+		{"/zh/nosuch", "zh", "en"},
+		{"/ja/lessons/", "ja", "en"},
+		{"/zh/runs/", "zh", "en"},
+		{"/ja/lessons/semaphore/x/y", "ja", "en"},
+		{"/ja/lessons/nosuch", "ja", "en"}, // a route matched: it always was
+		{"/en/nosuch", "en", "ja"},
+		{"/nosuch/here", "zh", "zh-CN"},
+		{"/xx/nosuch", "ja", "ja"},
+	} {
+		rec := get(t, s, tc.path, "Accept-Language", tc.accept)
+		body := rec.Body.String()
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d; want 404", tc.path, rec.Code)
+		}
+		if !strings.Contains(body, `<html lang="`+tc.lang+`">`) || !strings.Contains(body, web.T(tc.lang, "error.nopage")) {
+			t.Errorf("GET %s (Accept-Language %s): want the 404 page in %s:\n%.400s", tc.path, tc.accept, tc.lang, body)
+		}
+	}
+}

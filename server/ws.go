@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -40,10 +41,10 @@ func (s *Server) handleRunSocket(c *echo.Context) error {
 	}
 	vals, probs := sc.Parse(c.QueryParams())
 	if len(probs) > 0 {
-		return echo.NewHTTPError(400, web.ProblemText(lang, probs[0]))
+		return &visitorError{status: http.StatusBadRequest, msg: web.ProblemText(lang, probs[0])}
 	}
 	if !s.originAllowed(c.Request()) {
-		return echo.NewHTTPError(http.StatusForbidden, "this page's origin may not open a run")
+		return &visitorError{status: http.StatusForbidden, why: "this page's origin may not open a run"}
 	}
 	// The origin is checked above, scheme and all; the library's own check
 	// compares hosts only.
@@ -311,7 +312,7 @@ type requestIDKey struct{}
 // collects the events for frames.
 func (s *Server) startRun(ctx context.Context, lang string, sc *scenario.Scenario, vals scenario.Values) (*runState, <-chan struct{}) {
 	st := newRunState(lang, s.sideNames(), capsOf(sc, vals))
-	st.events, st.log = &s.count.events, s.log
+	st.events, st.log, st.bounds = &s.count.events, s.log, s.runBounds()
 	if id, _ := ctx.Value(requestIDKey{}).(string); id != "" {
 		st.log = s.log.With("id", id)
 	}
@@ -386,6 +387,7 @@ type runState struct {
 	sides  map[scenarios.Runtime]*side
 	events *atomic.Int64 // the server's event counter, if any
 	log    *slog.Logger  // where a side's failure is logged in full, if set
+	bounds runBounds     // the run's limits, which a side's failure may name
 }
 
 // side is one runtime's part of a run: its events so far and how it ended.
@@ -446,7 +448,9 @@ func (st *runState) End(rt scenarios.Runtime, err error) {
 	case errors.Is(err, scenarios.ErrNoPython):
 		sd.status, sd.err = "unavailable", web.T(st.lang, "run.nopython")
 	case err != nil:
-		sd.status, sd.err = "failed", visitorMessage(err)
+		b := st.bounds
+		b.started = sd.seen
+		sd.status, sd.err = "failed", stopText(st.lang, rt, err, b)
 		if st.log != nil && !errors.Is(err, context.Canceled) {
 			var stack string
 			if pe := (*scenarios.PanicError)(nil); errors.As(err, &pe) {
@@ -481,15 +485,8 @@ func (st *runState) stored(lesson, scenario string, q url.Values) *storedRun {
 	return r
 }
 
-// visitorMessage is the sentence a visitor sees for a runtime's error.
-// A panic shows its value's first line (the scenario's own code panicked,
-// so the value is ours, not the visitor's); its stack stays out of it.
-func visitorMessage(err error) string {
-	if pe := (*scenarios.PanicError)(nil); errors.As(err, &pe) {
-		return pe.Error()
-	}
-	if errors.Is(err, scenarios.ErrPanic) {
-		return scenarios.ErrPanic.Error()
-	}
-	return err.Error()
+// runBounds are the limits this server gives each run.
+func (s *Server) runBounds() runBounds {
+	return runBounds{deadline: cmp.Or(s.cfg.RunDeadline, scenarios.DefaultDeadline),
+		maxEvents: cmp.Or(s.cfg.RunMaxEvents, scenarios.DefaultMaxEvents)}
 }

@@ -205,3 +205,31 @@
     scan(document);
   }
 })();
+
+// A live run whose socket the server closes before the run's last frame
+// says why, in the run area. The server closes with 1000 only after the
+// final frame; 1008 when this address has too many sockets open, 1001 when
+// it is shutting down; anything else (1006: the connection dropped) is a
+// run that ended unseen. The sentences come from the page, in its
+// language, on the socket's element (web.Play); htmx's hx-ws extension
+// reports the close as htmx:ws:close with the code, and reason "closed"
+// (not "removed": a new run replacing this one).
+(function () {
+  "use strict";
+  document.addEventListener("htmx:ws:close", function (ev) {
+    var live = ev.target, d = ev.detail || {};
+    if (!live.matches || !live.matches(".live[data-closed]") || d.reason !== "closed" || d.code === 1000) return;
+    live.setAttribute("data-closed-code", String(d.code));
+    // A note that the run is starting, or waiting in line, is not true any
+    // more; the last live frame stays, marked as cut off by the CSS.
+    live.querySelectorAll(".waiting-note, .frame.queued").forEach(function (n) { n.remove(); });
+    var note = live.parentNode.querySelector(".run-closed");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "run-error run-closed";
+      note.setAttribute("role", "alert");
+      live.parentNode.insertBefore(note, live.nextSibling);
+    }
+    note.textContent = live.getAttribute("data-closed-" + d.code) || live.getAttribute("data-closed");
+  });
+})();
