@@ -74,15 +74,18 @@ func stopText(lang string, rt scenarios.Runtime, err error, b runBounds) string 
 		return web.T(lang, "stop.worker", why)
 	case errors.Is(err, timeline.ErrTooManyEvents):
 		return web.T(lang, "stop.events", name, b.maxEvents)
-	case errors.Is(err, context.DeadlineExceeded) || err.Error() == context.DeadlineExceeded.Error():
-		// A Go worker keeps the deadline itself (a whole second early, as
-		// pyrun does) and its scenario returns the context's error, which
-		// reaches the runner as text on the worker's stderr: the string is
-		// all that is left of the value.
-		if !b.started {
-			return web.T(lang, "stop.waiting", name, b.deadline.Seconds())
+	case errors.Is(err, context.DeadlineExceeded):
+		// scenarios.DeadlineError names the Go side's deadline, in a worker
+		// or in process; the others are the run's.
+		d := b.deadline
+		var de *scenarios.DeadlineError
+		if errors.As(err, &de) {
+			d = de.Deadline
 		}
-		return web.T(lang, "stop.deadline", name, b.deadline.Seconds())
+		if !b.started {
+			return web.T(lang, "stop.waiting", name, d.Seconds())
+		}
+		return web.T(lang, "stop.deadline", name, d.Seconds())
 	case errors.Is(err, context.Canceled):
 		return web.T(lang, "stop.cancelled")
 	}

@@ -51,13 +51,13 @@ func TestStopText(t *testing.T) {
 			"en": "The Go run produced more than 100 events and was stopped.",
 			"ja": "Go の実行のイベントが 100 件を超えたため停止しました。",
 			"zh": "Go 运行产生的事件超过了 100 个，已被停止。"}},
-		{"go deadline", scenarios.Go, fmt.Errorf("the Go run took longer than 1m0s and was stopped: %w", context.DeadlineExceeded), b, map[string]string{
+		{"go deadline", scenarios.Go, &scenarios.DeadlineError{Deadline: time.Minute}, b, map[string]string{
 			"en": "The Go run took longer than 60 s and was stopped.",
 			"ja": "Go の実行が 60 秒を超えたため停止しました。",
 			"zh": "Go 运行超过了 60 秒，已被停止。"}},
-		{"go worker's deadline", scenarios.Go, errors.New("context deadline exceeded"), b, map[string]string{
-			"en": "The Go run took longer than 60 s and was stopped.",
-			"ja": "Go の実行が 60 秒を超えたため停止しました。"}},
+		{"go deadline of its own", scenarios.Go, &scenarios.DeadlineError{Deadline: 1500 * time.Millisecond}, b, map[string]string{
+			"en": "The Go run took longer than 1.5 s and was stopped.",
+			"ja": "Go の実行が 1.5 秒を超えたため停止しました。"}},
 		{"still waiting at the deadline", scenarios.Python, fmt.Errorf("the Python run was still waiting to start at its deadline, with the server busy starting others: %w", context.DeadlineExceeded),
 			runBounds{deadline: time.Minute, maxEvents: 100}, map[string]string{
 				"en": "The Python run was still waiting for its turn to start when its 60 s ran out",

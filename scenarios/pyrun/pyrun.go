@@ -492,6 +492,10 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 			pe := &ProgramError{ExitCode: ee.ExitCode(), Stderr: r.stderrTail()}
 			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 				pe.Signal = ws.Signal().String()
+			} else if rest, sig, ok := initSignal(pe.Stderr); ok && pe.ExitCode == 128+int(sig) {
+				// The program ran under the namespace's init (the
+				// tracer's _stand_aside_as_init), which says so.
+				pe.ExitCode, pe.Signal, pe.Stderr = -1, sig.String(), rest
 			}
 			return pe
 		}
@@ -770,4 +774,23 @@ func cmpOr(v, def time.Duration) time.Duration {
 		return def
 	}
 	return v
+}
+
+// initSignalMark is the last line the tracer's init writes on stderr when
+// the program died of a signal (tracer.py's _SIGNAL_MARK).
+const initSignalMark = "asyncplay-init: the program was killed by signal "
+
+// initSignal finds initSignalMark's line at the end of stderr: the signal,
+// and stderr without the line.
+func initSignal(stderr string) (rest string, sig syscall.Signal, ok bool) {
+	body := strings.TrimRight(stderr, "\n")
+	i := strings.LastIndex(body, initSignalMark)
+	if i < 0 || (i > 0 && body[i-1] != '\n') {
+		return stderr, 0, false
+	}
+	n, err := strconv.Atoi(body[i+len(initSignalMark):])
+	if err != nil || n <= 0 || n >= 65 {
+		return stderr, 0, false
+	}
+	return body[:i], syscall.Signal(n), true
 }

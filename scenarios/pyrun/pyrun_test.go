@@ -851,6 +851,49 @@ asyncio.run(main())
 	}
 }
 
+// TestProgramIsNotInit: in its PID namespace the program does not run as
+// process 1, so a signal it sends itself does what it would anywhere (init
+// would ignore it), and its death by that signal is reported as such.
+func TestProgramIsNotInit(t *testing.T) {
+	src := "import asyncio, os, signal\n\nasync def main():\n    print('pid', os.getpid())\n    await asyncio.sleep(0.05)\n    os.kill(os.getpid(), signal.SIGTERM)\n    await asyncio.sleep(5)\n    print('still here')\n\nasyncio.run(main())\n"
+	start := time.Now()
+	evs, err := trace(t, Program{Name: "selfkill.py", Source: []byte(src)}, Options{})
+	var pe *ProgramError
+	if !errors.As(err, &pe) || pe.Signal != syscall.SIGTERM.String() || pe.ExitCode != -1 {
+		t.Fatalf("Run = %#v; want a ProgramError for SIGTERM", err)
+	}
+	if strings.Contains(pe.Stderr, initSignalMark) {
+		t.Errorf("Stderr = %q; want the init's line taken out", pe.Stderr)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("Run took %v; want the program killed by its own signal at once", took)
+	}
+	for _, e := range evs {
+		if e.Kind == timeline.Log && (e.Label == "pid 1" || e.Label == "still here") {
+			t.Errorf("the program said %q", e.Label)
+		}
+	}
+}
+
+func TestInitSignal(t *testing.T) {
+	for _, tc := range []struct {
+		in, rest string
+		sig      syscall.Signal
+		ok       bool
+	}{
+		{initSignalMark + "15\n", "", syscall.SIGTERM, true},
+		{"Traceback...\n" + initSignalMark + "11\n", "Traceback...\n", syscall.SIGSEGV, true},
+		{"print " + initSignalMark + "11\n", "print " + initSignalMark + "11\n", 0, false},
+		{initSignalMark + "x\n", initSignalMark + "x\n", 0, false},
+		{"nothing\n", "nothing\n", 0, false},
+	} {
+		rest, sig, ok := initSignal(tc.in)
+		if rest != tc.rest || sig != tc.sig || ok != tc.ok {
+			t.Errorf("initSignal(%q) = %q, %v, %t; want %q, %v, %t", tc.in, rest, sig, ok, tc.rest, tc.sig, tc.ok)
+		}
+	}
+}
+
 // withToken lists the live processes (not zombies) whose command line
 // holds token.
 func withToken(token string) []int {

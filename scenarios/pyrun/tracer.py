@@ -1740,6 +1740,54 @@ def _finish():
         _internal()
 
 
+# The line the init process writes last on stderr when the program died of
+# a signal, which it cannot pass on by dying of it (see below); pyrun reads
+# it back as the signal.
+_SIGNAL_MARK = "asyncplay-init: the program was killed by signal "
+
+
+def _stand_aside_as_init():
+    """Runs the program in a child when this interpreter is process 1.
+
+    pyrun starts the interpreter in a PID namespace of its own, where it is
+    the namespace's init, so that whatever the program starts ends with it.
+    But init is shielded from signals it has no handler for, sent from
+    inside: os.kill(os.getpid(), SIGTERM) would do nothing. So init forks
+    before anything runs; the child runs the program as any process would,
+    and init only reaps (the child, and orphans the namespace hands it) and
+    exits as the child did. A death by a signal becomes a line on stderr and
+    the status 128 + the signal, as a shell reports it."""
+    if os.getpid() != 1:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child == 0:
+        return
+    for fd in (0, 1):  # the source is read; the events are the child's
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    while True:
+        try:
+            pid, status = os.wait()
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(70)
+        if pid != child:
+            continue
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            try:
+                os.write(2, f"{_SIGNAL_MARK}{sig}\n".encode())
+            except OSError:
+                pass
+            os._exit(128 + sig)
+        os._exit(os.waitstatus_to_exitcode(status))
+
+
 def _main(argv):
     global _out, _PROG, _VIRTUAL, _BLOCKED, _T0, _skipped, _watch_thread
     opts = _parse_args(argv)
@@ -1771,6 +1819,8 @@ def _main(argv):
     _PROG = filename
     _VIRTUAL = opts.virtual
     _BLOCKED = max(0.0, opts.blocked_ms) / 1000.0
+
+    _stand_aside_as_init()
 
     # Events go to a private copy of stdout; fd 1 itself now leads to stderr,
     # so nothing else (a child process, os.write(1, ...)) can break the stream.
