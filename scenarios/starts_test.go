@@ -173,11 +173,10 @@ func (s *endSink) End(rt Runtime, err error) {
 	s.ends[rt] = err
 }
 
-// TestPythonSlotsCapInterpreters: with room for one interpreter, two runs
-// at once run their Python sides one after the other (never two alive at
-// once, both finished), while their Go sides need no place; a run whose
-// place does not come before its deadline says so.
-func TestPythonSlotsCapInterpreters(t *testing.T) {
+// requirePython finds python3 >= 3.11, or skips the test saying what to
+// install (fails it under CI, which must not pass by skipping).
+func requirePython(t *testing.T) pyrun.Python {
+	t.Helper()
 	py, err := pyrun.Find(context.Background())
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -185,6 +184,15 @@ func TestPythonSlotsCapInterpreters(t *testing.T) {
 		}
 		t.Skipf("SKIP: needs python3 >= 3.11 (apt-get install python3): %v", err)
 	}
+	return py
+}
+
+// TestPythonSlotsCapInterpreters: with room for one interpreter, two runs
+// at once run their Python sides one after the other (never two alive at
+// once, both finished), while their Go sides need no place; a run whose
+// place does not come before its deadline says so.
+func TestPythonSlotsCapInterpreters(t *testing.T) {
+	py := requirePython(t)
 	r := &Runner{Python: &py, PythonSlots: make(chan struct{}, 1), WaitingToStart: new(atomic.Int64)}
 	s := Default().Get("semaphore")
 	v, probs := s.Parse(map[string][]string{"downloads": {"2"}, "limit": {"1"}, "delays": {"0.2,0.2"}})

@@ -314,13 +314,7 @@ func TestDeadlineToTheMillisecond(t *testing.T) {
 // start stops at the run's deadline and names the deadline the run was
 // given, not what was left of it when the interpreter started.
 func TestPythonDeadlineSaid(t *testing.T) {
-	py, err := pyrun.Find(context.Background())
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs python3 >= 3.11 (apt-get install python3): %v", err)
-		}
-		t.Skipf("SKIP: needs python3 >= 3.11 (apt-get install python3): %v", err)
-	}
+	py := requirePython(t)
 	r := &Runner{Python: &py, Deadline: 1500 * time.Millisecond, PythonStarts: make(chan struct{}, 1)}
 	r.PythonStarts <- struct{}{}
 	time.AfterFunc(300*time.Millisecond, func() { <-r.PythonStarts })
