@@ -129,10 +129,9 @@ func (r *Runner) Run(ctx context.Context, s *scenario.Scenario, v scenario.Value
 			return
 		}
 		defer done()
-		// The interpreter's own timer, which names the deadline, goes off a
-		// moment before ctx's, which would only say the run was cancelled.
-		left := max(timeLeft(ctx, deadline)-pythonFirst, time.Millisecond)
-		err = r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: left, DeadlineSaid: deadline, MaxEvents: maxEvents, Nice: r.PythonNice},
+		// Whichever goes off first, the interpreter's timer or ctx's
+		// deadline, the run ends naming its whole deadline.
+		err = r.Python.Run(ctx, prog, pyrun.Options{Virtual: r.Virtual, Deadline: timeLeft(ctx, deadline), DeadlineSaid: deadline, MaxEvents: maxEvents, Nice: r.PythonNice},
 			func(e timeline.Event) { started(); sink.Event(Python, e) })
 		sink.End(Python, err)
 	})
@@ -159,10 +158,6 @@ func timeLeft(ctx context.Context, def time.Duration) time.Duration {
 	}
 	return max(time.Until(dl).Round(time.Millisecond), time.Millisecond)
 }
-
-// pythonFirst is how much sooner than the run's deadline an interpreter is
-// told its own.
-const pythonFirst = 20 * time.Millisecond
 
 // WaitToStart waits, unless ctx ends first, for a place to start a process
 // for runtime rt (see GoStarts and PythonStarts), and returns the function
@@ -252,7 +247,9 @@ func (r *Runner) runGo(ctx context.Context, s *scenario.Scenario, v scenario.Val
 		// At the run's deadline the scenario ends its lanes (timed out,
 		// cancelled) and returns its context's error, or nothing if it
 		// took the end as its own timeout; either way the run was stopped.
-		if _, panicked := err.(*PanicError); !panicked && errors.Is(run.Err(), context.DeadlineExceeded) {
+		// (A panic or the event cap says more, and stands.)
+		ended := err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+		if ended && errors.Is(run.Err(), context.DeadlineExceeded) {
 			err = goStopped(run, deadline)
 		}
 	}()

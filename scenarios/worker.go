@@ -245,6 +245,10 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 		kill()
 		io.Copy(io.Discard, out)
 	}
+	// Whether the run had been stopped when the worker's output ended: a
+	// worker that finished a moment before its deadline did finish, even
+	// if the deadline passes while it is reaped.
+	stopped := ctx.Err() != nil
 	// Stdout is closed: the worker is exiting or gone. Whatever it left in
 	// its group goes too, so Wait returns promptly.
 	kill()
@@ -262,7 +266,7 @@ func (r *Runner) runGoWorker(ctx context.Context, s *scenario.Scenario, v scenar
 	switch {
 	case stopErr != nil:
 		return stopErr
-	case ctx.Err() != nil:
+	case stopped:
 		return goStopped(ctx, deadline)
 	case waitErr == nil || errors.Is(waitErr, exec.ErrWaitDelay):
 		return nil

@@ -78,6 +78,11 @@ func (s *Server) handleMetrics(c *echo.Context) error {
 	fmt.Fprintf(&b, "# HELP %[1]s Longest a run may take (--run-deadline).\n# TYPE %[1]s gauge\n%[1]s %[2]s\n", "asyncplay_run_deadline_seconds", strconv.FormatFloat(deadline, 'g', -1, 64))
 	metric("asyncplay_run_max_events", "gauge", "Events one side of a run may record (--run-max-events).", int64(cmp.Or(s.cfg.RunMaxEvents, scenarios.DefaultMaxEvents)))
 	metric("asyncplay_python_processes", "gauge", "Python interpreters running now, for runs and for visitors' own programs, from their start until they are reaped.", pyrun.Running())
+	isolated := int64(0)
+	if pyrun.Isolated() {
+		isolated = 1
+	}
+	metric("asyncplay_python_isolated", "gauge", "1 while interpreters start in PID namespaces of their own, so nothing a program starts outlives its run; 0 once the kernel has refused every way of making one.", isolated)
 	metric("asyncplay_go_workers", "gauge", "Go worker processes (one per run's Go side) running now.", s.count.goWorkers.Load())
 	metric("asyncplay_start_slots", "gauge", "Processes of each runtime that may start at once (--max-starting).", int64(cap(s.runner.GoStarts)))
 	starting := int64(len(s.runner.GoStarts) + len(s.runner.PythonStarts))

@@ -20,23 +20,39 @@ func ProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
-// pythonProcAttr is ProcAttr for an interpreter, in a PID namespace of its
-// own when isolate is set. A process group does not hold a program that
-// means to leave it: a child started with start_new_session=True, or one
-// that calls setsid() after a double fork, is in no group of the run's and
-// would outlive it. In a PID namespace the interpreter is the namespace's
-// init, and when it exits, however it exits, the kernel kills everything
-// else in the namespace. Root may make one; anyone else needs a user
-// namespace too, mapped to the same user and group, so the program runs
-// with no privilege it did not have.
-func pythonProcAttr(isolate bool) *syscall.SysProcAttr {
-	a := ProcAttr()
-	if !isolate {
-		return a
+// How an interpreter is isolated, best first. A process group does not hold
+// a program that means to leave it: a child started with
+// start_new_session=True, or one that calls setsid() after a double fork,
+// is in no group of the run's and would outlive it. In a PID namespace the
+// interpreter is the namespace's init, and when it exits, however it exits,
+// the kernel kills everything else in the namespace. Root with
+// CAP_SYS_ADMIN may make one alone; anyone else (root in a container
+// without that capability too) needs a user namespace around it, mapped to
+// the same user and group, so the program runs with no privilege it did
+// not have.
+const (
+	isolatePID     int32 = iota // a PID namespace
+	isolateUserPID              // a user namespace and a PID namespace in it
+	isolateNone                 // the process group alone
+)
+
+// firstIsolation is where Run starts: a PID namespace alone only for root.
+func firstIsolation() int32 {
+	if os.Geteuid() == 0 {
+		return isolatePID
 	}
-	a.Cloneflags = syscall.CLONE_NEWPID
-	if uid, gid := os.Geteuid(), os.Getegid(); uid != 0 {
-		a.Cloneflags |= syscall.CLONE_NEWUSER
+	return isolateUserPID
+}
+
+// pythonProcAttr is ProcAttr for an interpreter, isolated as mode says.
+func pythonProcAttr(mode int32) *syscall.SysProcAttr {
+	a := ProcAttr()
+	switch mode {
+	case isolatePID:
+		a.Cloneflags = syscall.CLONE_NEWPID
+	case isolateUserPID:
+		uid, gid := os.Geteuid(), os.Getegid()
+		a.Cloneflags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID
 		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
 		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
 		a.GidMappingsEnableSetgroups = false
@@ -44,10 +60,18 @@ func pythonProcAttr(isolate bool) *syscall.SysProcAttr {
 	return a
 }
 
-// namespaceRefused reports whether err is the kernel refusing to make the
-// namespaces (not allowed here, none left, not built in), after which runs
-// go on without them.
-func namespaceRefused(err error) bool {
-	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSPC) ||
-		errors.Is(err, syscall.EUSERS) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.ENOSYS)
+// isolationRefused says what err from starting an interpreter isolated as
+// mode means: whether the kernel refused that kind of namespace for good
+// (not allowed here, not built in), so the next mode should be tried for
+// this run and every later one; or only for now (none left: too many
+// namespaces or processes), so this run goes without and later runs try
+// again. Any other error is the start's own, and is no namespace's fault.
+func isolationRefused(err error) (forGood, forNow bool) {
+	switch {
+	case errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EINVAL), errors.Is(err, syscall.ENOSYS):
+		return true, false
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EUSERS), errors.Is(err, syscall.EAGAIN):
+		return false, true
+	}
+	return false, false
 }

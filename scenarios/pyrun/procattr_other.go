@@ -10,7 +10,11 @@ import "syscall"
 // process dies.
 func ProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
 
-// pythonProcAttr is ProcAttr: only Linux has PID namespaces.
-func pythonProcAttr(bool) *syscall.SysProcAttr { return ProcAttr() }
+// Only Linux has PID namespaces: an interpreter has its process group.
+const isolateNone int32 = 2
 
-func namespaceRefused(error) bool { return false }
+func firstIsolation() int32 { return isolateNone }
+
+func pythonProcAttr(int32) *syscall.SysProcAttr { return ProcAttr() }
+
+func isolationRefused(error) (forGood, forNow bool) { return false, false }

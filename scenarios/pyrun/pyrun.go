@@ -267,7 +267,9 @@ type Options struct {
 	Deadline time.Duration
 	// DeadlineSaid, if set, is the deadline the error names when Deadline
 	// passes: a run that waited its turn to start has less than its whole
-	// deadline left, and the whole is what its visitor was told.
+	// deadline left, and the whole is what its visitor was told. With it
+	// set, ctx's deadline passing first counts as this one too (a
+	// *LimitError, with the events so far), not as a cancel.
 	DeadlineSaid time.Duration
 	// MaxEvents bounds the number of events (default 20000).
 	MaxEvents int
@@ -286,15 +288,17 @@ type Options struct {
 // running counts the interpreters Run has started and not yet reaped.
 var running atomic.Int64
 
-// noNamespaces is set once the kernel has refused to start an interpreter
-// in a PID namespace (see pythonProcAttr); later runs then do without, and
-// Isolated says so.
-var noNamespaces atomic.Bool
+// isolation is how interpreters are started (see pythonProcAttr): the best
+// way the kernel has not refused for good.
+var isolation atomic.Int32
+
+func init() { isolation.Store(firstIsolation()) }
 
 // Isolated reports whether interpreters start in a PID namespace of their
 // own, so that nothing a program starts outlives its run: true until the
-// kernel first refuses one.
-func Isolated() bool { return !noNamespaces.Load() }
+// kernel refuses every way of making one (a run it refuses only for the
+// moment, having none left, goes without and does not change this).
+func Isolated() bool { return isolation.Load() != isolateNone }
 
 // Running is how many interpreters Run has started in this process that
 // have not yet exited (been reaped): runs of every caller, counted from
@@ -390,21 +394,32 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 		outW.Close()
 		return fmt.Errorf("pyrun: %w", err)
 	}
-	start := func(isolate bool) (*exec.Cmd, error) {
+	start := func(mode int32) (*exec.Cmd, error) {
 		cmd := exec.Command(p.Path, args...)
 		cmd.Stdin = stdin
 		cmd.Stdout = outW
 		cmd.Stderr = errW
-		cmd.SysProcAttr = pythonProcAttr(isolate)
+		cmd.SysProcAttr = pythonProcAttr(mode)
 		cmd.WaitDelay = time.Second // bounds the copy of the source to stdin
 		return cmd, cmd.Start()
 	}
-	isolate := !noNamespaces.Load()
-	cmd, err := start(isolate)
-	if err != nil && isolate && namespaceRefused(err) {
-		// Start read nothing from stdin: it copies only once the process runs.
-		noNamespaces.Store(true)
-		cmd, err = start(false)
+	// A failed Start read nothing from stdin (it copies only once the
+	// process runs), so the next way can start it again.
+	mode := isolation.Load()
+	cmd, err := start(mode)
+	for err != nil && mode != isolateNone {
+		forGood, forNow := isolationRefused(err)
+		if !forGood && !forNow {
+			break
+		}
+		next := mode + 1
+		if forNow {
+			next = isolateNone
+		} else {
+			isolation.CompareAndSwap(mode, next)
+		}
+		mode = next
+		cmd, err = start(mode)
 	}
 	outW.Close()
 	errW.Close()
@@ -448,6 +463,10 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 		defer timer.Stop()
 		select {
 		case <-ctx.Done():
+			if opt.DeadlineSaid > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				r.stop(&LimitError{Reason: ErrDeadline, Limit: opt.DeadlineSaid.String()}, false)
+				break
+			}
 			r.stop(fmt.Errorf("the Python run was cancelled: %w", ctx.Err()), true)
 		case <-timer.C:
 			r.stop(&LimitError{Reason: ErrDeadline, Limit: cmpOr(opt.DeadlineSaid, opt.Deadline).String()}, false)
@@ -792,5 +811,5 @@ func initSignal(stderr string) (rest string, sig syscall.Signal, ok bool) {
 	if err != nil || n <= 0 || n >= 65 {
 		return stderr, 0, false
 	}
-	return body[:i], syscall.Signal(n), true
+	return strings.TrimRight(body[:i], "\n"), syscall.Signal(n), true
 }

@@ -42,6 +42,7 @@ import re
 import reprlib
 import select
 import selectors
+import signal
 import sys
 import threading
 import time
@@ -1764,6 +1765,10 @@ def _stand_aside_as_init():
     child = os.fork()
     if child == 0:
         return
+    # Init takes no signal from inside but SIGKILL; Python's SIGINT handler
+    # would let a program's os.killpg(0, SIGINT) end init, and with it the
+    # program, mid-cleanup.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     for fd in (0, 1):  # the source is read; the events are the child's
         try:
             os.close(fd)
@@ -1780,6 +1785,12 @@ def _stand_aside_as_init():
             continue
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
+            try:
+                # What the program left running must not write after the
+                # line: in a namespace kill(-1) ends all but init.
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
             try:
                 os.write(2, f"{_SIGNAL_MARK}{sig}\n".encode())
             except OSError:

@@ -160,9 +160,11 @@ func parseSeconds(p Param, v Values) ([]time.Duration, *Problem) {
 		count, countOK = p.Len, true
 	}
 	text := v.raw.Get(p.Name)
-	if text == "" && p.Count == "" && p.Len == 0 && p.Seed == "" {
-		// One value, left empty: a clear problem, as for a whole number,
-		// rather than a run with no value (0 s) or a guessed one.
+	single := p.Count == "" && p.Len == 0 && p.Seed == ""
+	if single && (text == "" || strings.Contains(text, ",")) {
+		// One value, left empty or given as a list: a clear problem, as for
+		// a whole number, rather than a run with no value (0 s), a guessed
+		// one, or the first of several while the form shows them all.
 		return nil, &Problem{Param: p.Name, Code: ProblemRange, Args: []any{p.Min, p.Max}}
 	}
 	if text == "" || strings.EqualFold(text, "random") {

@@ -120,9 +120,9 @@ func checkProblems(t *testing.T, sc *scenario.Scenario, v scenario.Values, probs
 				t.Fatalf("%s: range problem %+v; want the arguments %v, %v", sc.ID, pr, p.Min, p.Max)
 			}
 			if p.Kind == scenario.Seconds {
-				// A single value of seconds left empty.
-				if text != "" || p.Count != "" || p.Len != 0 || p.Seed != "" {
-					t.Fatalf("%s: range problem for %s = %q, which is not a single value left empty", sc.ID, p.Name, text)
+				// A single value of seconds left empty or given as a list.
+				if (text != "" && !strings.Contains(text, ",")) || p.Count != "" || p.Len != 0 || p.Seed != "" {
+					t.Fatalf("%s: range problem for %s = %q, which is not a single value left empty or listed", sc.ID, p.Name, text)
 				}
 				continue
 			}
@@ -212,8 +212,8 @@ func checkValues(t *testing.T, sc *scenario.Scenario, v scenario.Values) {
 			} else if p.Count != "" {
 				want = v.Int(p.Count)
 			}
-			if want < 0 && p.Seed == "" && len(d) == 0 {
-				t.Fatalf("%s: accepted %s = %q with no value at all", sc.ID, p.Name, text)
+			if want < 0 && p.Seed == "" && len(d) != 1 {
+				t.Fatalf("%s: accepted %s = %q as %d values; it takes one", sc.ID, p.Name, text, len(d))
 			}
 			if text == "" || strings.EqualFold(text, "random") {
 				if p.Seed == "" {
