@@ -385,8 +385,12 @@ func readAnswer(conn *websocket.Conn, cc *classConn) ([]byte, error) {
 		return nil, err
 	}
 	late := time.AfterFunc(answerBodyWait, func() {
+		// The peer is mid-frame, so no close handshake can finish: close
+		// first, then tell the writer. (The other way round, the writer's
+		// Close could start first and wait out its handshake, and CloseNow
+		// would wait for that.)
+		conn.CloseNow()
 		cc.kick(websocket.StatusPolicyViolation, "an answer must arrive whole")
-		conn.CloseNow() // the peer is mid-frame: no close handshake can finish
 	})
 	defer late.Stop()
 	return io.ReadAll(r)
