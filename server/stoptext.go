@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -92,20 +91,18 @@ func stopText(lang string, rt scenarios.Runtime, err error, b runBounds) string 
 	return web.T(lang, "stop.other", name)
 }
 
-// limitText says which of its bounds stopped a Python run. The bound comes
-// as pyrun words it ("20s", "100 events", "1 MiB"); one it words some
-// other way is shown as it is.
+// limitText says which of its bounds stopped a Python run, with the bound
+// the error carries; the output's size comes as pyrun words it ("1 MiB"),
+// and a bound it does not carry is shown as the error words it.
 func limitText(lang, name string, e *pyrun.LimitError) string {
 	switch e.Reason {
 	case pyrun.ErrDeadline:
-		if d, err := time.ParseDuration(e.Limit); err == nil {
-			return web.T(lang, "stop.deadline", name, d.Seconds())
+		if e.Deadline > 0 {
+			return web.T(lang, "stop.deadline", name, e.Deadline.Seconds())
 		}
 	case pyrun.ErrTooManyEvents:
-		if n, ok := strings.CutSuffix(e.Limit, " events"); ok {
-			if n, err := strconv.Atoi(n); err == nil {
-				return web.T(lang, "stop.events", name, n)
-			}
+		if e.Events > 0 {
+			return web.T(lang, "stop.events", name, e.Events)
 		}
 	case pyrun.ErrTooMuchOutput:
 		size := e.Limit

@@ -33,11 +33,11 @@ func TestStopText(t *testing.T) {
 		b    runBounds
 		want map[string]string // by language, what the sentence holds
 	}{
-		{"python deadline", scenarios.Python, &pyrun.LimitError{Reason: pyrun.ErrDeadline, Limit: "20s"}, b, map[string]string{
+		{"python deadline", scenarios.Python, &pyrun.LimitError{Reason: pyrun.ErrDeadline, Limit: "20s", Deadline: 20 * time.Second}, b, map[string]string{
 			"en": "The Python run took longer than 20 s and was stopped.",
 			"ja": "Python の実行が 20 秒を超えたため停止しました。",
 			"zh": "Python 运行超过了 20 秒，已被停止。"}},
-		{"python events", scenarios.Python, &pyrun.LimitError{Reason: pyrun.ErrTooManyEvents, Limit: "100 events"}, b, map[string]string{
+		{"python events", scenarios.Python, &pyrun.LimitError{Reason: pyrun.ErrTooManyEvents, Limit: "100 events", Events: 100}, b, map[string]string{
 			"en": "The Python run produced more than 100 events and was stopped.",
 			"ja": "Python の実行のイベントが 100 件を超えたため停止しました。",
 			"zh": "Python 运行产生的事件超过了 100 个，已被停止。"}},

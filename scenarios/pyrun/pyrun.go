@@ -80,6 +80,10 @@ var (
 type LimitError struct {
 	Reason error  // ErrDeadline, ErrTooManyEvents or ErrTooMuchOutput
 	Limit  string // the bound as the message says it: "30s", "20000 events", "1 MiB"
+	// The bound itself, for a caller that words it another way (another
+	// language): Deadline for ErrDeadline, Events for ErrTooManyEvents.
+	Deadline time.Duration
+	Events   int
 }
 
 func (e *LimitError) Error() string {
@@ -464,12 +468,13 @@ func (p Python) Run(ctx context.Context, prog Program, opt Options, emit func(ti
 		select {
 		case <-ctx.Done():
 			if opt.DeadlineSaid > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				r.stop(&LimitError{Reason: ErrDeadline, Limit: opt.DeadlineSaid.String()}, false)
+				r.stop(&LimitError{Reason: ErrDeadline, Limit: opt.DeadlineSaid.String(), Deadline: opt.DeadlineSaid}, false)
 				break
 			}
 			r.stop(fmt.Errorf("the Python run was cancelled: %w", ctx.Err()), true)
 		case <-timer.C:
-			r.stop(&LimitError{Reason: ErrDeadline, Limit: cmpOr(opt.DeadlineSaid, opt.Deadline).String()}, false)
+			said := cmpOr(opt.DeadlineSaid, opt.Deadline)
+			r.stop(&LimitError{Reason: ErrDeadline, Limit: said.String(), Deadline: said}, false)
 		case <-exited:
 		}
 		<-exited
@@ -626,7 +631,7 @@ func (r *run) readEvents(f *os.File) {
 		}
 		count++
 		if count > r.opt.MaxEvents {
-			r.stop(&LimitError{Reason: ErrTooManyEvents, Limit: fmt.Sprintf("%d events", r.opt.MaxEvents)}, false)
+			r.stop(&LimitError{Reason: ErrTooManyEvents, Limit: fmt.Sprintf("%d events", r.opt.MaxEvents), Events: r.opt.MaxEvents}, false)
 			taking = false
 			continue
 		}
