@@ -1255,15 +1255,19 @@ func TestRunningCountsInterpreters(t *testing.T) {
 const holdRunEnv = "ASYNCPLAY_PYRUN_HOLD"
 
 // holdRun is the stand-in server of TestInterpreterDiesWithServer: it runs a
-// program that reports its pid (as this machine's /proc numbers it) and then sleeps, prints "pid N" once the
-// program is up, and waits to be killed.
+// program that sleeps for a minute, prints "pid P Q" once the program is up
+// (P the program's pid and Q its parent's, as this machine's /proc numbers
+// them), and waits to be killed.
 func holdRun() {
 	p, err := Find(context.Background())
 	if err != nil {
 		fmt.Println("no python:", err)
 		os.Exit(1)
 	}
-	src := []byte("import asyncio, os\nprint('pid', os.readlink('/proc/self'))\nasyncio.run(asyncio.sleep(60))\n")
+	src := []byte("import asyncio, os\n" +
+		"stat = open('/proc/self/stat').read()\n" +
+		"print('pid', os.readlink('/proc/self'), stat[stat.rindex(')') + 2:].split()[1])\n" +
+		"asyncio.run(asyncio.sleep(60))\n")
 	p.Run(context.Background(), Program{Name: "hold.py", Source: src}, Options{Deadline: 60 * time.Second}, func(e timeline.Event) {
 		if e.Kind == timeline.Log && strings.HasPrefix(e.Label, "pid ") {
 			fmt.Println(e.Label)
@@ -1275,6 +1279,12 @@ func holdRun() {
 // TestInterpreterDiesWithServer: a server killed outright (SIGKILL, an OOM
 // kill) cannot kill its runs' interpreters itself; the kernel does, as
 // ProcAttr asks, instead of leaving them running as orphans.
+//
+// The interpreter the server started is the program's own process, or, in
+// a PID namespace, the namespace's init and the program's parent. Either
+// way it is killed with its server and becomes an orphan, ours to reap
+// (TestMain made this process a subreaper). A program under an init dies
+// with the namespace, and init reaps it, not us.
 func TestInterpreterDiesWithServer(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("SKIP: only Linux kills a process when its parent dies (Pdeathsig)")
@@ -1299,42 +1309,55 @@ func TestInterpreterDiesWithServer(t *testing.T) {
 		line <- l
 		io.Copy(io.Discard, out)
 	}()
-	var pid int
+	var program, parent int
 	select {
 	case l := <-line:
-		if _, err := fmt.Sscanf(l, "pid %d", &pid); err != nil {
+		if _, err := fmt.Sscanf(l, "pid %d %d", &program, &parent); err != nil {
 			server.Process.Kill()
 			server.Wait()
-			t.Fatalf("the stand-in server said %q; want its interpreter's pid", l)
+			t.Fatalf("the stand-in server said %q; want its program's pid and its parent's", l)
 		}
 	case <-time.After(30 * time.Second):
 		server.Process.Kill()
 		server.Wait()
-		t.Fatal("the stand-in server's interpreter did not say its pid within 30 s")
+		t.Fatal("the stand-in server's program did not say its pid within 30 s")
+	}
+	interpreter := program
+	if parent != server.Process.Pid {
+		interpreter = parent // the namespace's init
+		t.Logf("the program (pid %d) runs under its namespace's init (pid %d)", program, interpreter)
 	}
 	server.Process.Kill()
 	server.Wait()
-	// The interpreter is now an orphan, ours to reap (TestMain made this
-	// process a subreaper), or it was killed with its parent.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", interpreter))
 		if err != nil {
-			break // gone
+			t.Fatalf("the interpreter (pid %d) is gone without being reaped by us, its subreaper: %v", interpreter, err)
 		}
 		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 0 && f[0] == "Z" {
 			var ws syscall.WaitStatus
-			syscall.Wait4(pid, &ws, 0, nil)
+			if _, err := syscall.Wait4(interpreter, &ws, 0, nil); err != nil {
+				t.Fatalf("reaping the orphaned interpreter (pid %d): %v", interpreter, err)
+			}
 			if !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 				t.Errorf("the orphaned interpreter ended with %v; want killed by SIGKILL", ws)
 			}
 			break
 		}
 		if time.Now().After(deadline) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("the interpreter (pid %d) was still running 10 s after its server was killed", pid)
+			syscall.Kill(interpreter, syscall.SIGKILL)
+			t.Fatalf("the interpreter (pid %d) was still running 10 s after its server was killed", interpreter)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if program != interpreter {
+		// A namespace's init ends only once everything in it has been
+		// reaped, so the program is gone by now.
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", program)); err == nil {
+			syscall.Kill(program, syscall.SIGKILL)
+			t.Errorf("the program (pid %d) outlived its interpreter, the namespace's init", program)
+		}
 	}
 }
 
