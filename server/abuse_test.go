@@ -339,29 +339,49 @@ func isTimeout(err error) bool {
 }
 
 // TestQueuedDeadPeerIsPinged: a visitor waiting in line who has gone
-// silent (never answers pings) loses their place.
+// silent (never answers pings) loses their place while the run ahead of
+// them is still going, and is never run.
 func TestQueuedDeadPeerIsPinged(t *testing.T) {
 	s := newServer(t, nil)
 	s.queue = newRunQueue(1, 5)
 	s.cfg.PingEvery = 200 * time.Millisecond
 	ts := httptest.NewServer(s)
 	defer ts.Close()
-	first := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=3")
+	// The first run takes 10 s; an unanswered ping gives up after
+	// PingEvery and the write timeout, 5.2 s.
+	first := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=10")
 	defer first.CloseNow()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, _, err := first.Read(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// The second visitor reads nothing: its pings go unanswered.
+	// The second visitor reads nothing until the end: its pings go
+	// unanswered (the library answers a ping only while reading).
 	second := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=0.1")
 	defer second.CloseNow()
-	deadline := time.Now().Add(8 * time.Second)
-	for _, w := s.queue.stats(); w != 0; _, w = s.queue.stats() {
-		if time.Now().After(deadline) {
-			t.Fatal("a silent visitor kept their place in line")
+	wait := func(what string, within time.Duration, ok func(running, waiting int) bool) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for r, w := s.queue.stats(); !ok(r, w); r, w = s.queue.stats() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: after %v the line has %d running and %d waiting", what, within, r, w)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	readAll(t, first, 10*time.Second)
+	wait("the second visitor joins the line", 5*time.Second, func(r, w int) bool { return r == 1 && w == 1 })
+	joined := time.Now()
+	wait("a silent visitor loses their place", 8*time.Second, func(r, w int) bool { return w == 0 })
+	if r, _ := s.queue.stats(); r != 1 || time.Since(joined) > 8*time.Second {
+		t.Fatalf("%d running %v after the second joined; want the first run still going", r, time.Since(joined))
+	}
+	// All the second ever got was its place in line; then the server hung up.
+	frames, _ := readAll(t, second, 5*time.Second)
+	if len(frames) == 0 || !strings.Contains(frames[0], `data-queued="1"`) {
+		t.Errorf("the silent visitor's frames = %.300q; want their place in line first", frames)
+	}
+	for _, f := range frames[min(1, len(frames)):] {
+		t.Errorf("the silent visitor got a frame after their place in line: %.300s", f)
+	}
 }

@@ -276,7 +276,7 @@ func TestRunQueueShowsPlaceInLine(t *testing.T) {
 	s.queue = newRunQueue(1, 1)
 	ts := httptest.NewServer(s)
 	defer ts.Close()
-	first := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=0.6")
+	first := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=2")
 	defer first.CloseNow()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -319,7 +319,7 @@ func TestWaitingSocketsAreToldTheirPlace(t *testing.T) {
 	defer ts.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	long := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=3")
+	long := dial(t, ts.URL, "/ws/run/en/semaphore/semaphore?downloads=1&limit=1&delays=10")
 	defer long.CloseNow()
 	if _, _, err := long.Read(ctx); err != nil {
 		t.Fatal(err)
