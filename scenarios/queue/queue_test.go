@@ -56,7 +56,7 @@ func TestPutsAndGets(t *testing.T) {
 		t.Run(set.Name, func(t *testing.T) {
 			v := scenariotest.Values(t, &Scenario, set)
 			goLanes := scenariotest.PerLane(scenariotest.GoEvents(t, &Scenario, v))
-			pyLanes := scenariotest.PerLane(scenariotest.PythonEvents(t, py, &Scenario, v))
+			pyLanes := scenariotest.PerLane(scenariotest.FromFirst(scenariotest.PythonEvents(t, py, &Scenario, v)))
 			for _, name := range scenariotest.LaneNames(goLanes) {
 				if name == "main" {
 					continue
