@@ -125,14 +125,15 @@ func TestWaitingToStartEndsAtTheDeadline(t *testing.T) {
 		_, err := r.WaitToStart(ctx, Python)
 		started <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); r.WaitingToStart.Load() != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d processes counted waiting to start after 5 s; want 1", r.WaitingToStart.Load())
+		}
+	}
 	select {
 	case err := <-started:
 		t.Fatalf("WaitToStart returned %v with no place free", err)
 	default:
-	}
-	if n := r.WaitingToStart.Load(); n != 1 {
-		t.Errorf("%d processes counted waiting to start; want 1", n)
 	}
 	cancel()
 	if err := <-started; !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "Python run was cancelled before it started") {

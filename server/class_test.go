@@ -480,7 +480,9 @@ func TestClassQueueKeepsNewestOfEachPart(t *testing.T) {
 // TestClassStalledSocketDropped: a student whose browser stops reading is
 // dropped once a write stalls, while another student gets every frame.
 func TestClassStalledSocketDropped(t *testing.T) {
-	s, ts := classServer(t, ClassConfig{WriteTimeout: 300 * time.Millisecond})
+	// A second: a stall for the socket that never reads, but room for the
+	// good student's reader, slowed by the race detector.
+	s, ts := classServer(t, ClassConfig{WriteTimeout: time.Second})
 	code, _ := startClass(t, ts)
 	good, err := dialClass(t, ts, code, student("good", "")...)
 	if err != nil {
@@ -519,7 +521,10 @@ func TestClassStalledSocketDropped(t *testing.T) {
 }
 
 func TestClassEndsWhenTeacherGone(t *testing.T) {
-	s, ts := classServer(t, ClassConfig{TeacherGrace: 200 * time.Millisecond, Flush: 20 * time.Millisecond})
+	// The grace leaves the teacher's socket time to join after the class
+	// is made, and the "has left" note time to be seen before "has ended"
+	// replaces it, on a busy machine.
+	s, ts := classServer(t, ClassConfig{TeacherGrace: time.Second, Flush: 20 * time.Millisecond})
 	code, teacher := startClass(t, ts)
 	tp, err := dialClass(t, ts, code, teacher)
 	if err != nil {
@@ -530,7 +535,7 @@ func TestClassEndsWhenTeacherGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.waitFor("#class-status", has("1 connected"), "the count")
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond) // past the grace
 	if strings.Contains(p.latest("#class-status"), "ended") {
 		t.Fatal("the class ended while the teacher was connected")
 	}

@@ -148,7 +148,7 @@ func TestWriteTimeoutCutsOffNonReader(t *testing.T) {
 // IdleTimeout.
 func TestIdleTimeoutClosesKeepAlive(t *testing.T) {
 	s := newServer(t, nil)
-	s.idleTimeout = 400 * time.Millisecond
+	s.idleTimeout = time.Second
 	base := serve(t, s)
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {

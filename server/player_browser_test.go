@@ -174,14 +174,23 @@ func TestBrowserPlayer(t *testing.T) {
 	// Space on a focused button presses it: play, then pause. From the
 	// start, so the run is still playing when the test looks (the last
 	// events can be microseconds from the end).
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector('.frame').__show(0), true)`)); err != nil {
+	// An observer notes that playing began, however short the playback,
+	// so the check does not race the run's end on a slow machine.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const f = document.querySelector('.frame');
+		window.__sawPlaying = false;
+		new MutationObserver(() => { if (f.classList.contains('playing')) window.__sawPlaying = true; })
+			.observe(f, {attributes: true, attributeFilter: ['class']});
+		f.__show(0);
+		return true;
+	})()`)); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, chromedp.KeyEvent(" ")); err != nil {
 		t.Fatal(err)
 	}
-	if playing, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('.frame').classList.contains('playing')`)); !playing {
-		t.Error("space on the play button did not start playing")
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.__sawPlaying`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Errorf("space on the play button did not start playing: %v", err)
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!document.querySelector('.frame').classList.contains('playing')`,
 		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
