@@ -19,7 +19,10 @@ type storedRun struct {
 	Query    url.Values // the parameters, canonical
 	Events   map[scenarios.Runtime][]timeline.Event
 	Status   map[scenarios.Runtime]string // finished, failed, unavailable
-	Errs     map[scenarios.Runtime]string
+	Errs     map[scenarios.Runtime]string // why a side failed, in the run's language
+	// Why says Errs in another language (see side.why); nil for a side
+	// that did not fail.
+	Why      map[scenarios.Runtime]func(lang string) string
 	Names    map[scenarios.Runtime]string
 	Finished time.Time
 	size     int
@@ -62,6 +65,9 @@ func sizeOf(r *storedRun) int {
 		for _, e := range evs {
 			n += eventBytes + len(e.Lane) + len(e.Label)
 		}
+	}
+	for _, e := range r.Errs {
+		n += 2 * len(e) // the text and the error it is said from
 	}
 	return n
 }

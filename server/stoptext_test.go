@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -105,8 +106,14 @@ func TestStopText(t *testing.T) {
 var sideErrRE = regexp.MustCompile(`(?s)<section class="side" data-runtime="(\w+)".*?<p class="run-error side-error" role="alert">(.*?)</p>`)
 
 // finalSideErrors runs path on s and returns each side's error in its
-// final frame.
+// final frame, by runtime.
 func finalSideErrors(t *testing.T, s *Server, path string) map[string]string {
+	t.Helper()
+	return sideErrors(finalFrame(t, s, path))
+}
+
+// finalFrame runs path on s and returns its last frame.
+func finalFrame(t *testing.T, s *Server, path string) string {
 	t.Helper()
 	ts := httptest.NewServer(s)
 	defer ts.Close()
@@ -116,8 +123,13 @@ func finalSideErrors(t *testing.T, s *Server, path string) map[string]string {
 	if len(frames) == 0 {
 		t.Fatalf("%s: no frames", path)
 	}
+	return frames[len(frames)-1]
+}
+
+// sideErrors returns each side's error in a frame or page, by runtime.
+func sideErrors(page string) map[string]string {
 	errs := map[string]string{}
-	for _, m := range sideErrRE.FindAllStringSubmatch(frames[len(frames)-1], -1) {
+	for _, m := range sideErrRE.FindAllStringSubmatch(page, -1) {
 		errs[m[1]] = html.UnescapeString(m[2])
 	}
 	return errs
@@ -158,5 +170,39 @@ func TestRunStopsInVisitorsLanguage(t *testing.T) {
 	w.cfg.RunDeadline, w.runner.Deadline = 2*time.Second, 2*time.Second
 	if errs := finalSideErrors(t, w, "/ws/run/ja/semaphore/semaphore?downloads=4&limit=1&delays=3,3,3,3"); !deadline.MatchString(errs["go"]) {
 		t.Errorf("ja, a 2 s deadline, Go in a worker: the Go side says %q; want the deadline in Japanese", errs["go"])
+	}
+}
+
+var runLinkRE = regexp.MustCompile(`<a class="run-link" href="/zh(/runs/[^"]+)"`)
+
+// TestReplayStopsInReadersLanguage: a stored run that was stopped says
+// why in the language of whoever opens its link, not only in the language
+// it ran in.
+func TestReplayStopsInReadersLanguage(t *testing.T) {
+	py := requirePython(t)
+	s, err := New(Config{Logger: quietLogger(), Lessons: lessons.Embedded(), Static: static.FS(), Python: py, RunMaxEvents: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	delays := strings.TrimSuffix(strings.Repeat("0.1,", 100), ",")
+	frame := finalFrame(t, s, "/ws/run/zh/semaphore/semaphore?downloads=100&limit=20&delays="+delays)
+	m := runLinkRE.FindStringSubmatch(frame)
+	if m == nil {
+		t.Fatalf("no link to the run in the final frame: %.500s", frame)
+	}
+	link := html.UnescapeString(m[1])
+	for lang, want := range map[string]string{
+		"zh": "Python 运行产生的事件超过了 100 个，已被停止。",
+		"en": "The Python run produced more than 100 events and was stopped.",
+		"ja": "Python の実行のイベントが 100 件を超えたため停止しました。",
+	} {
+		rec := get(t, s, "/"+lang+link)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET /%s%s = %d", lang, link, rec.Code)
+		}
+		if got := sideErrors(rec.Body.String())["python"]; got != want {
+			t.Errorf("the run stopped on /zh/, read on /%s/: the Python side says %q; want %q", lang, got, want)
+		}
 	}
 }

@@ -396,6 +396,9 @@ type side struct {
 	ended  bool
 	status string // "running", "finished", "failed", "unavailable"
 	err    string // what the visitor reads when it failed
+	// why says err in any language, for a replay of the stored run read
+	// in another language than the run's (nil when nothing failed).
+	why func(lang string) string
 	// A side's event times count from its own process's start, which may
 	// come well after the run's (a turn to wait, an interpreter to boot).
 	// lag is how far behind the run's clock the side's is, so live frames
@@ -446,11 +449,13 @@ func (st *runState) End(rt scenarios.Runtime, err error) {
 	}
 	switch {
 	case errors.Is(err, scenarios.ErrNoPython):
-		sd.status, sd.err = "unavailable", web.T(st.lang, "run.nopython")
+		sd.status, sd.why = "unavailable", func(lang string) string { return web.T(lang, "run.nopython") }
+		sd.err = sd.why(st.lang)
 	case err != nil:
 		b := st.bounds
 		b.started = sd.seen
-		sd.status, sd.err = "failed", stopText(st.lang, rt, err, b)
+		sd.status, sd.why = "failed", func(lang string) string { return stopText(lang, rt, err, b) }
+		sd.err = sd.why(st.lang)
 		if st.log != nil && !errors.Is(err, context.Canceled) {
 			var stack string
 			if pe := (*scenarios.PanicError)(nil); errors.As(err, &pe) {
@@ -477,10 +482,10 @@ func (st *runState) stored(lesson, scenario string, q url.Values) *storedRun {
 	defer st.mu.Unlock()
 	r := &storedRun{Lesson: lesson, Scenario: scenario, Query: q, Names: st.names,
 		Events: map[scenarios.Runtime][]timeline.Event{}, Status: map[scenarios.Runtime]string{},
-		Errs: map[scenarios.Runtime]string{}, Finished: time.Now()}
+		Errs: map[scenarios.Runtime]string{}, Why: map[scenarios.Runtime]func(string) string{}, Finished: time.Now()}
 	for rt, sd := range st.sides {
 		r.Events[rt] = append([]timeline.Event(nil), sd.tl.Events()...)
-		r.Status[rt], r.Errs[rt] = sd.status, sd.err
+		r.Status[rt], r.Errs[rt], r.Why[rt] = sd.status, sd.err, sd.why
 	}
 	return r
 }
