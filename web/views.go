@@ -201,9 +201,19 @@ func (f RunFrame) Summary() string {
 		if s.Status == "unavailable" {
 			continue
 		}
-		fmt.Fprintf(&b, " %s: %s, %s %d.", s.Name, T(f.Lang, "run.seconds", s.View.Now.Seconds()), T(f.Lang, "run.most"), most(s.View))
+		fmt.Fprintf(&b, " %s: %s, %s %d.", s.Name, totalText(f.Lang, s.View.Now), T(f.Lang, "run.most"), most(s.View))
 	}
 	return b.String()
+}
+
+// totalText says how long a side ran: to the hundredth of a second, or to
+// the thousandth under a tenth, where the hundredths would read 0.00 (Go's
+// side of the CPU-bound lesson takes a few milliseconds).
+func totalText(lang string, d time.Duration) string {
+	if d > 0 && d < 100*time.Millisecond {
+		return T(lang, "run.seconds.fine", d.Seconds())
+	}
+	return T(lang, "run.seconds", d.Seconds())
 }
 
 // EventRow is one event of one runtime, for the event table and the player.

@@ -217,3 +217,39 @@ func TestSideStartingUntilItsFirstEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestTotalTimeOfAShortSide: a side that ran a few milliseconds (Go's side
+// of the CPU-bound lesson) shows them, not "0.00 s", in the summary and in
+// the sentence a screen reader hears.
+func TestTotalTimeOfAShortSide(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{2 * time.Millisecond, "0.002 s"},
+		{99 * time.Millisecond, "0.099 s"},
+		{100 * time.Millisecond, "0.10 s"},
+		{2346 * time.Millisecond, "2.35 s"},
+		{0, "0.00 s"},
+	} {
+		if got := totalText("en", tc.d); got != tc.want {
+			t.Errorf("totalText(%v) = %q; want %q", tc.d, got, tc.want)
+		}
+	}
+	var tl timeline.Timeline
+	tl.Add(timeline.Event{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"})
+	tl.Add(timeline.Event{At: 2 * time.Millisecond, Lane: "main", Kind: timeline.Done})
+	v := tl.At(2 * time.Millisecond)
+	f := RunFrame{Lang: "ja", Now: time.Second, Scale: time.Second, Finished: true,
+		Sides: []SideView{{Runtime: "go", Name: "Go", Status: "finished", View: v, Conns: timeline.Pack(v)}}}
+	var buf bytes.Buffer
+	if err := Frame(f).Render(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	if want := `data-total="0.002">0.002 秒</dd>`; !strings.Contains(buf.String(), want) {
+		t.Errorf("the summary lacks %s", want)
+	}
+	if s := f.Summary(); !strings.Contains(s, "Go: 0.002 秒") {
+		t.Errorf("Summary() = %q; want Go's 0.002 秒", s)
+	}
+}
