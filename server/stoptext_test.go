@@ -74,11 +74,11 @@ func TestStopText(t *testing.T) {
 			"zh": "Python 程序失败了（退出状态 1）。\n" + traceback}},
 		{"panic", scenarios.Go, &scenarios.PanicError{Value: "boom", Stack: "goroutine 7 [running]:"}, b, map[string]string{
 			"en": "The Go code panicked: boom",
-			"ja": "Go のコードがパニックしました: boom",
+			"ja": "Go のコードがパニックしました：boom",
 			"zh": "Go 代码发生了 panic：boom"}},
 		{"worker killed", scenarios.Go, &scenarios.WorkerError{ExitCode: -1, Signal: "killed"}, b, map[string]string{
 			"en": "The Go worker process ended unexpectedly: killed",
-			"ja": "Go のワーカープロセスが予期せず終了しました: killed"}},
+			"ja": "Go のワーカープロセスが予期せず終了しました：killed"}},
 		{"tracer", scenarios.Python, &pyrun.BadOutputError{Line: "junk", Err: errors.New("invalid character")}, b, map[string]string{
 			"en": "The Python tracer wrote something it should not have",
 			"zh": "Python 追踪器输出了不该有的内容"}},

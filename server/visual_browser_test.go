@@ -8,6 +8,8 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/asyncplay/asyncplay/web"
 )
 
 // contrastJS defines contrast(fg, bg): the WCAG contrast ratio of two
@@ -330,5 +332,52 @@ func TestBrowserAxisAndLaneNamesFit(t *testing.T) {
 			t.Errorf("%s: %d lane names are cut short, e.g. %q", tc.name, len(got.Cut), got.Cut[0])
 		}
 		screenshot(t, ctx, "axis-names-"+tc.name)
+	}
+}
+
+// TestBrowserLessonsFitAPhone: no lesson page, in any language, scrolls
+// sideways on a 390 px screen: a title that names a call (lesson 6's
+// gather(return_exceptions=True)) and code in the prose (lesson 17's
+// aiohttp) once did. Wide code scrolls inside its own box.
+func TestBrowserLessonsFitAPhone(t *testing.T) {
+	ctx := browser(t)
+	s := newServer(t, nil)
+	base := serve(t, s)
+	cat, err := s.lessonsNow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	// The page's width, and the elements that reach past the screen, or
+	// whose text spills out of them, with no scrolling box to hold them.
+	const overflowJS = `(() => {
+  const w = window.innerWidth, out = [];
+  if (document.documentElement.scrollWidth <= w + 1) return "";
+  for (const e of document.querySelectorAll("main *")) {
+    const r = e.getBoundingClientRect();
+    const spills = e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === "visible";
+    if ((r.right <= w + 1 && !spills) || r.width === 0) continue;
+    let held = false;
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === "auto" || o === "scroll" || o === "hidden") { held = true; break; }
+    }
+    if (!held) out.push(e.tagName.toLowerCase() + "." + e.className + " " + Math.round(r.right) + "px");
+  }
+  return "scrollWidth " + document.documentElement.scrollWidth + ": " + out.slice(0, 4).join("; ");
+})()`
+	for _, l := range cat.Lessons {
+		for _, loc := range web.Locales {
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"+loc.Code+"/lessons/"+l.Slug)); err != nil {
+				t.Fatal(err)
+			}
+			if wide, err := chromedp.Run(ctx, chromedp.Evaluate[string](overflowJS)); err != nil || wide != "" {
+				t.Errorf("/%s/lessons/%s scrolls sideways on a 390px screen: %s %v", loc.Code, l.Slug, wide, err)
+			}
+		}
 	}
 }

@@ -23,42 +23,7 @@ func TestChinesePunctuation(t *testing.T) {
 			t.Errorf("%s: ASCII punctuation in Chinese text: %q", where, bad)
 		}
 	}
-	for _, m := range []map[string]map[string]string{messages, classMessages} {
-		for key, s := range m["zh"] {
-			check("message "+key, s)
-		}
-	}
-	fsys := lessons.Embedded()
-	prose, err := fs.Glob(fsys, "*/zh.md")
-	if err != nil || len(prose) == 0 {
-		t.Fatalf("no Chinese lesson prose found (%v)", err)
-	}
-	for _, name := range prose {
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		check(name, string(b))
-	}
-	meta, err := fs.Glob(fsys, "*/lesson.json")
-	if err != nil || len(meta) == 0 {
-		t.Fatalf("no lesson.json found (%v)", err)
-	}
-	for _, name := range meta {
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		n := 0
-		walkZh(v, func(s string) { n++; check(path.Dir(name)+"/lesson.json", s) })
-		if n == 0 {
-			t.Errorf("%s has no Chinese text", name)
-		}
-	}
+	eachText(t, "zh", check)
 }
 
 func TestASCIIPunctInChinese(t *testing.T) {
@@ -89,20 +54,20 @@ func TestASCIIPunctInChinese(t *testing.T) {
 	}
 }
 
-// walkZh calls f with every string under a "zh" key in v.
-func walkZh(v any, f func(string)) {
+// walkLang calls f with every string under a lang key ("zh") in v.
+func walkLang(v any, lang string, f func(string)) {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
-			if s, ok := x.(string); ok && k == "zh" {
+			if s, ok := x.(string); ok && k == lang {
 				f(s)
 				continue
 			}
-			walkZh(x, f)
+			walkLang(x, lang, f)
 		}
 	case []any:
 		for _, x := range v {
-			walkZh(x, f)
+			walkLang(x, lang, f)
 		}
 	}
 }
@@ -150,4 +115,46 @@ func asciiPunctInChinese(s string) []string {
 		}
 	}
 	return out
+}
+
+// eachText calls check with every text in lang: the page and class
+// messages, each lesson's prose and every lang string of its lesson.json.
+func eachText(t *testing.T, lang string, check func(where, s string)) {
+	t.Helper()
+	for _, m := range []map[string]map[string]string{messages, classMessages} {
+		for key, s := range m[lang] {
+			check("message "+key, s)
+		}
+	}
+	fsys := lessons.Embedded()
+	prose, err := fs.Glob(fsys, "*/"+lang+".md")
+	if err != nil || len(prose) == 0 {
+		t.Fatalf("no %s lesson prose found (%v)", lang, err)
+	}
+	for _, name := range prose {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(name, string(b))
+	}
+	meta, err := fs.Glob(fsys, "*/lesson.json")
+	if err != nil || len(meta) == 0 {
+		t.Fatalf("no lesson.json found (%v)", err)
+	}
+	for _, name := range meta {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		n := 0
+		walkLang(v, lang, func(s string) { n++; check(path.Dir(name)+"/lesson.json", s) })
+		if n == 0 {
+			t.Errorf("%s has no %s text", name, lang)
+		}
+	}
 }
