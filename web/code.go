@@ -17,7 +17,15 @@ type Code struct {
 	Lang  string // "python" or "go"
 	HTML  template.HTML
 	Raw   string
+	// First and Last number the lines shown, as in their file: an excerpt
+	// (the Go pane shows the scenario's function, not the whole file)
+	// starts after line 1.
+	First, Last int
 }
+
+// Excerpt says whether the code is part of its file, shown from a later
+// line than the first.
+func (c Code) Excerpt() bool { return c.First > 1 }
 
 // The classes a highlighted token can carry (short names, as the page CSS
 // and the tests know them). Text outside any token is left plain.
@@ -61,7 +69,12 @@ func Highlight(title, lang, src string, firstLine int) (Code, error) {
 	default:
 		return Code{}, fmt.Errorf("highlight %s: no highlighter for language %q", title, lang)
 	}
-	return Code{Title: title, Lang: lang, HTML: template.HTML(render(src, spans, firstLine)), Raw: src}, nil
+	lines := strings.Count(src, "\n")
+	if !strings.HasSuffix(src, "\n") {
+		lines++
+	}
+	return Code{Title: title, Lang: lang, HTML: template.HTML(render(src, spans, firstLine)), Raw: src,
+		First: firstLine, Last: firstLine + lines - 1}, nil
 }
 
 // render writes src as lines of HTML, the spans' text in their classes.

@@ -253,3 +253,39 @@ func TestTotalTimeOfAShortSide(t *testing.T) {
 		t.Errorf("Summary() = %q; want Go's 0.002 秒", s)
 	}
 }
+
+// TestGoPaneSaysItIsAnExcerpt: a Go pane that starts past its file's first
+// line says which lines it shows, in the page's language; a whole file
+// says nothing.
+func TestGoPaneSaysItIsAnExcerpt(t *testing.T) {
+	part, err := Highlight("x.go", "go", "func f() {\n\treturn\n}\n", 66)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if part.First != 66 || part.Last != 68 || !part.Excerpt() {
+		t.Errorf("Highlight from line 66, 3 lines: First %d, Last %d, Excerpt %t; want 66, 68, true", part.First, part.Last, part.Excerpt())
+	}
+	whole, err := Highlight("y.go", "go", "package y", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.Last != 1 || whole.Excerpt() {
+		t.Errorf("a one-line file without a newline: Last %d, Excerpt %t; want 1, false", whole.Last, whole.Excerpt())
+	}
+	for lang, want := range map[string]string{"en": "lines 66–68", "ja": "66〜68 行目", "zh": "第 66–68 行"} {
+		var buf bytes.Buffer
+		if err := codePanes(lang, Code{}, part, false, true).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), `<span class="excerpt">`+want+`</span>`) {
+			t.Errorf("%s: the Go pane's caption lacks %q: %.400s", lang, want, buf.String())
+		}
+		buf.Reset()
+		if err := codePanes(lang, Code{}, whole, false, true).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(buf.String(), `class="excerpt"`) {
+			t.Errorf("%s: a whole file's pane is captioned as an excerpt", lang)
+		}
+	}
+}
