@@ -216,6 +216,11 @@ func totalText(lang string, d time.Duration) string {
 	return T(lang, "run.seconds", d.Seconds())
 }
 
+// tooShortToSee says whether a side that ran for d draws as slivers on a
+// clock of width scale: under a twentieth of it (Go's side of the CPU-bound
+// lesson takes a few ms beside CPython's few hundred).
+func tooShortToSee(d, scale time.Duration) bool { return d > 0 && d*20 < scale }
+
 // EventRow is one event of one runtime, for the event table and the player.
 type EventRow struct {
 	Runtime scenarios.Runtime

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -286,6 +287,33 @@ func TestGoPaneSaysItIsAnExcerpt(t *testing.T) {
 		}
 		if strings.Contains(buf.String(), `class="excerpt"`) {
 			t.Errorf("%s: a whole file's pane is captioned as an excerpt", lang)
+		}
+	}
+}
+
+// TestTooShortToSeeIsSaid: a finished side that ran for under a twentieth of
+// the shared clock (its lanes are slivers) says so; one that fills more of
+// it does not.
+func TestTooShortToSeeIsSaid(t *testing.T) {
+	side := func(d time.Duration) SideView {
+		var tl timeline.Timeline
+		tl.Add(timeline.Event{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"})
+		tl.Add(timeline.Event{At: d, Lane: "main", Kind: timeline.Done})
+		v := tl.At(d)
+		return SideView{Runtime: "go", Name: "Go", Status: "finished", View: v, Conns: timeline.Pack(v)}
+	}
+	for _, tc := range []struct {
+		d    time.Duration
+		said bool
+	}{{3 * time.Millisecond, true}, {20 * time.Millisecond, true}, {30 * time.Millisecond, false}, {300 * time.Millisecond, false}} {
+		f := RunFrame{Lang: "en", Now: 500 * time.Millisecond, Scale: 500 * time.Millisecond, Finished: true, Sides: []SideView{side(tc.d)}}
+		var buf bytes.Buffer
+		if err := Frame(f).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("Go took %s, too short to see", totalText("en", tc.d))
+		if got := strings.Contains(buf.String(), want); got != tc.said {
+			t.Errorf("a side of %v on a 0.5 s clock: note %q shown = %t; want %t", tc.d, want, got, tc.said)
 		}
 	}
 }
