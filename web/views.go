@@ -216,6 +216,42 @@ func totalText(lang string, d time.Duration) string {
 	return T(lang, "run.seconds", d.Seconds())
 }
 
+// legendMarks are the marks a finished frame draws beyond the four states,
+// each named in the legend only when some lane shows it. A live frame
+// names none, so the legend does not grow under the visitor mid-run.
+type legendMarks struct {
+	hold, log, deadline, set, raised bool
+	ends                             []timeline.Kind // in the order done, error, cancelled
+}
+
+func (f RunFrame) legendMarks() legendMarks {
+	var m legendMarks
+	if !f.Finished {
+		return m
+	}
+	ended := map[timeline.Kind]bool{}
+	for _, s := range f.Sides {
+		m.hold = m.hold || len(s.View.Holds) > 0
+		for _, l := range s.View.Lanes {
+			for _, e := range l.Marks {
+				m.log = m.log || e.Kind == timeline.Log
+				m.deadline = m.deadline || e.Kind == timeline.Deadline
+			}
+			if l.End != "" {
+				ended[l.End] = true
+			}
+		}
+		m.set = m.set || len(s.View.Instants(timeline.Set)) > 0
+		m.raised = m.raised || len(s.View.Instants(timeline.Error)) > 0
+	}
+	for _, k := range []timeline.Kind{timeline.Done, timeline.Error, timeline.Cancelled} {
+		if ended[k] {
+			m.ends = append(m.ends, k)
+		}
+	}
+	return m
+}
+
 // tooShortToSee says whether a side that ran for d draws as slivers on a
 // clock of width scale: under a twentieth of it (Go's side of the CPU-bound
 // lesson takes a few ms beside CPython's few hundred).

@@ -317,3 +317,63 @@ func TestTooShortToSeeIsSaid(t *testing.T) {
 		}
 	}
 }
+
+// TestLegendNamesTheMarksDrawn: a finished frame's legend names each mark
+// its lanes draw (a hold's outline, a printed line, a deadline, a set, a
+// raised error, each way a lane ended) and no other; a live frame's
+// legend stays the four states, so it does not grow mid-run.
+func TestLegendNamesTheMarksDrawn(t *testing.T) {
+	frame := func(finished bool, events ...timeline.Event) string {
+		t.Helper()
+		var tl timeline.Timeline
+		for _, e := range events {
+			tl.Add(e)
+		}
+		v := tl.At(3 * time.Second)
+		f := RunFrame{Lang: "en", Now: 3 * time.Second, Scale: 3 * time.Second, Finished: finished,
+			Sides: []SideView{{Runtime: "python", Name: "CPython", Status: "finished", View: v, Conns: timeline.Pack(v)}}}
+		var buf bytes.Buffer
+		if err := Frame(f).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	marks := regexp.MustCompile(`<li data-mark="([a-z]+)">`)
+	named := func(page string) string {
+		var out []string
+		for _, m := range marks.FindAllStringSubmatch(page, -1) {
+			out = append(out, m[1])
+		}
+		return strings.Join(out, " ")
+	}
+	all := []timeline.Event{
+		{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"},
+		{At: 0, Lane: "main", Kind: timeline.Deadline, Dur: 2 * time.Second},
+		{At: 0, Lane: "a", Kind: timeline.Spawn},
+		{At: 0, Lane: "a", Kind: timeline.Acquire, Label: "semaphore", Value: 1},
+		{At: 0, Lane: "b", Kind: timeline.Spawn},
+		{At: 0, Lane: "c", Kind: timeline.Spawn},
+		{At: 100 * time.Millisecond, Lane: "a", Kind: timeline.Log, Label: "hello"},
+		{At: 500 * time.Millisecond, Lane: "a", Kind: timeline.Set, Label: "event"},
+		{At: time.Second, Lane: "a", Kind: timeline.Release, Label: "semaphore"},
+		{At: time.Second, Lane: "a", Kind: timeline.Done},
+		{At: 1500 * time.Millisecond, Lane: "b", Kind: timeline.Error, Label: "ValueError: boom"},
+		{At: 1600 * time.Millisecond, Lane: "c", Kind: timeline.Cancelled},
+		{At: 2 * time.Second, Lane: "main", Kind: timeline.Done},
+	}
+	if got, want := named(frame(true, all...)), "hold log deadline set raised done error cancelled"; got != want {
+		t.Errorf("finished frame with every mark: legend names %q; want %q", got, want)
+	}
+	if got := named(frame(false, all...)); got != "" {
+		t.Errorf("live frame: legend names %q; want only the four states", got)
+	}
+	plain := []timeline.Event{
+		{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"},
+		{At: 0, Lane: "main", Kind: timeline.Sleep, Dur: time.Second},
+		{At: time.Second, Lane: "main", Kind: timeline.Wake},
+		{At: time.Second, Lane: "main", Kind: timeline.Done},
+	}
+	if got, want := named(frame(true, plain...)), "done"; got != want {
+		t.Errorf("finished frame of one lane that slept and returned: legend names %q; want %q", got, want)
+	}
+}
