@@ -14,9 +14,20 @@ func buildFrame(lang string, names map[scenarios.Runtime]string, sides map[scena
 	var in []web.Side
 	for _, rt := range scenarios.Runtimes {
 		sd := sides[rt]
-		in = append(in, web.Side{Runtime: rt, Name: names[rt], TL: &sd.tl, Ended: sd.ended, Status: sd.status, Err: sd.err, Lag: sd.lag, Until: sd.until, Cache: &sd.cache})
+		// Why a side stopped is said in the frame's language, which for a
+		// replay or an export need not be the run's.
+		in = append(in, web.Side{Runtime: rt, Name: names[rt], TL: &sd.tl, Ended: sd.ended, Status: sd.status, Err: sd.errs[lang], Lag: sd.lag, Until: sd.until, Cache: &sd.cache})
 	}
 	return web.BuildFrame(lang, in, run, final, caps[0], caps[1])
+}
+
+// inEveryLanguage says a side's stop in each of the site's languages.
+func inEveryLanguage(say func(lang string) string) map[string]string {
+	out := make(map[string]string, len(web.Locales))
+	for _, l := range web.Locales {
+		out[l.Code] = say(l.Code)
+	}
+	return out
 }
 
 // capsOf reads the caps a scenario's overlays draw from its parameters.

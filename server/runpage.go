@@ -54,10 +54,7 @@ func (s *Server) handleRun(c *echo.Context) error {
 	}
 	sides := map[scenarios.Runtime]*side{}
 	for _, rt := range scenarios.Runtimes {
-		sd := &side{ended: true, status: r.Status[rt], err: r.Errs[rt]}
-		if why := r.Why[rt]; why != nil {
-			sd.err = why(lang) // in the reader's language, not the run's
-		}
+		sd := &side{ended: true, status: r.Status[rt], errs: r.Errs[rt]}
 		for _, e := range r.Events[rt] {
 			sd.tl.Add(e)
 		}

@@ -18,11 +18,8 @@ type storedRun struct {
 	Scenario string
 	Query    url.Values // the parameters, canonical
 	Events   map[scenarios.Runtime][]timeline.Event
-	Status   map[scenarios.Runtime]string // finished, failed, unavailable
-	Errs     map[scenarios.Runtime]string // why a side failed, in the run's language
-	// Why says Errs in another language (see side.why); nil for a side
-	// that did not fail.
-	Why      map[scenarios.Runtime]func(lang string) string
+	Status   map[scenarios.Runtime]string            // finished, failed, unavailable
+	Errs     map[scenarios.Runtime]map[string]string // why a side failed, by language (see side.errs)
 	Names    map[scenarios.Runtime]string
 	Finished time.Time
 	size     int
@@ -66,8 +63,10 @@ func sizeOf(r *storedRun) int {
 			n += eventBytes + len(e.Lane) + len(e.Label)
 		}
 	}
-	for _, e := range r.Errs {
-		n += 2 * len(e) // the text and the error it is said from
+	for _, byLang := range r.Errs {
+		for _, e := range byLang {
+			n += len(e)
+		}
 	}
 	return n
 }

@@ -395,10 +395,10 @@ type side struct {
 	tl     timeline.Timeline
 	ended  bool
 	status string // "running", "finished", "failed", "unavailable"
-	err    string // what the visitor reads when it failed
-	// why says err in any language, for a replay of the stored run read
-	// in another language than the run's (nil when nothing failed).
-	why func(lang string) string
+	// errs is what the visitor reads when the side failed or could not
+	// run, in each of the site's languages: a stored run's replay, or an
+	// export, may be read in another language than the run's.
+	errs map[string]string
 	// A side's event times count from its own process's start, which may
 	// come well after the run's (a turn to wait, an interpreter to boot).
 	// lag is how far behind the run's clock the side's is, so live frames
@@ -449,13 +449,11 @@ func (st *runState) End(rt scenarios.Runtime, err error) {
 	}
 	switch {
 	case errors.Is(err, scenarios.ErrNoPython):
-		sd.status, sd.why = "unavailable", func(lang string) string { return web.T(lang, "run.nopython") }
-		sd.err = sd.why(st.lang)
+		sd.status, sd.errs = "unavailable", inEveryLanguage(func(lang string) string { return web.T(lang, "run.nopython") })
 	case err != nil:
 		b := st.bounds
 		b.started = sd.seen
-		sd.status, sd.why = "failed", func(lang string) string { return stopText(lang, rt, err, b) }
-		sd.err = sd.why(st.lang)
+		sd.status, sd.errs = "failed", inEveryLanguage(func(lang string) string { return stopText(lang, rt, err, b) })
 		if st.log != nil && !errors.Is(err, context.Canceled) {
 			var stack string
 			if pe := (*scenarios.PanicError)(nil); errors.As(err, &pe) {
@@ -482,10 +480,10 @@ func (st *runState) stored(lesson, scenario string, q url.Values) *storedRun {
 	defer st.mu.Unlock()
 	r := &storedRun{Lesson: lesson, Scenario: scenario, Query: q, Names: st.names,
 		Events: map[scenarios.Runtime][]timeline.Event{}, Status: map[scenarios.Runtime]string{},
-		Errs: map[scenarios.Runtime]string{}, Why: map[scenarios.Runtime]func(string) string{}, Finished: time.Now()}
+		Errs: map[scenarios.Runtime]map[string]string{}, Finished: time.Now()}
 	for rt, sd := range st.sides {
 		r.Events[rt] = append([]timeline.Event(nil), sd.tl.Events()...)
-		r.Status[rt], r.Errs[rt], r.Why[rt] = sd.status, sd.err, sd.why
+		r.Status[rt], r.Errs[rt] = sd.status, sd.errs
 	}
 	return r
 }

@@ -37,6 +37,8 @@ func TestASCIIMarksInJapanese(t *testing.T) {
 		{"```\nx = {\"a\": 1}  # 例\n```", 0},
 		{"Python (asyncio)", 0},
 		{"待ち時間(秒)", 0},
+		{"`SetLimit(3)`:`g.Go` は", 1},
+		{"`a`: `b`", 0},
 	} {
 		if got := asciiMarksInJapanese(tc.in); len(got) != tc.want {
 			t.Errorf("%q: found %q, want %d", tc.in, got, tc.want)
@@ -45,16 +47,25 @@ func TestASCIIMarksInJapanese(t *testing.T) {
 }
 
 // asciiMarksInJapanese returns each ASCII : ? ! in s right after a
-// Japanese character, or right before one, with a little context.
+// Japanese character, or right before one, with a little context; and a
+// colon set tight between two code spans in Japanese text, which in
+// English would have a space after it.
 func asciiMarksInJapanese(s string) []string {
-	rs := []rune(notProse.ReplaceAllString(s, "x"))
+	const span = '\uE000' // an inline code span
+	rs := []rune(notProse.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(m, "`") && !strings.HasPrefix(m, "```") {
+			return string(span)
+		}
+		return "x"
+	}))
 	japanese := func(i int) bool {
 		return i >= 0 && i < len(rs) && rs[i] > unicode.MaxASCII &&
 			(unicode.In(rs[i], unicode.Han, unicode.Hiragana, unicode.Katakana) || unicode.IsPunct(rs[i]))
 	}
 	var out []string
 	for i, r := range rs {
-		if strings.ContainsRune(":?!", r) && (japanese(i-1) || japanese(i+1)) {
+		between := r == ':' && i > 0 && i+1 < len(rs) && rs[i-1] == span && rs[i+1] == span
+		if strings.ContainsRune(":?!", r) && (japanese(i-1) || japanese(i+1) || between) {
 			out = append(out, string(rs[max(i-6, 0):min(i+6, len(rs))]))
 		}
 	}

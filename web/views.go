@@ -221,6 +221,7 @@ func totalText(lang string, d time.Duration) string {
 // names none, so the legend does not grow under the visitor mid-run.
 type legendMarks struct {
 	hold, log, deadline, set, raised bool
+	goBlocked                        bool            // a Go lane's blocking call (Python's band is labelled where it is)
 	ends                             []timeline.Kind // in the order done, error, cancelled
 }
 
@@ -235,7 +236,9 @@ func (f RunFrame) legendMarks() legendMarks {
 		for _, l := range s.View.Lanes {
 			for _, e := range l.Marks {
 				m.log = m.log || e.Kind == timeline.Log
-				m.deadline = m.deadline || e.Kind == timeline.Deadline
+				// A deadline past the clock's end is not drawn.
+				m.deadline = m.deadline || (e.Kind == timeline.Deadline && e.At+e.Dur <= f.Scale)
+				m.goBlocked = m.goBlocked || (e.Kind == timeline.Blocked && s.Runtime != scenarios.Python)
 			}
 			if l.End != "" {
 				ended[l.End] = true
@@ -250,6 +253,15 @@ func (f RunFrame) legendMarks() legendMarks {
 		}
 	}
 	return m
+}
+
+// playerTime is the player's time before its script runs: as the script
+// writes it, to the thousandth for a run under a tenth of a second.
+func playerTime(f RunFrame) string {
+	if f.Now < 100*time.Millisecond {
+		return T(f.Lang, "run.seconds.fine", f.StartAt.Seconds())
+	}
+	return T(f.Lang, "run.seconds", f.StartAt.Seconds())
 }
 
 // tooShortToSee says whether a side that ran for d draws as slivers on a

@@ -247,8 +247,21 @@ func TestTotalTimeOfAShortSide(t *testing.T) {
 	if err := Frame(f).Render(context.Background(), &buf); err != nil {
 		t.Fatal(err)
 	}
-	if want := `data-total="0.002">0.002 秒</dd>`; !strings.Contains(buf.String(), want) {
-		t.Errorf("the summary lacks %s", want)
+	for _, want := range []string{`data-total="0.002">0.002 秒</dd>`, `<span class="time">1.00 秒</span>`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("the frame lacks %s", want)
+		}
+	}
+	f.Now = 2 * time.Millisecond // the whole run: its clock and the player's show thousandths too
+	f.Events = []EventRow{{Event: timeline.Event{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"}}}
+	buf.Reset()
+	if err := Frame(f).Render(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<span class="time">0.002 秒</span>`, `<output class="p-time">0.000 秒</output>`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("a 2 ms run's frame lacks %s", want)
+		}
 	}
 	if s := f.Summary(); !strings.Contains(s, "Go: 0.002 秒") {
 		t.Errorf("Summary() = %q; want Go's 0.002 秒", s)
@@ -315,6 +328,15 @@ func TestTooShortToSeeIsSaid(t *testing.T) {
 		if got := strings.Contains(buf.String(), want); got != tc.said {
 			t.Errorf("a side of %v on a 0.5 s clock: note %q shown = %t; want %t", tc.d, want, got, tc.said)
 		}
+		// A side that failed says why instead.
+		f.Sides[0].Status, f.Sides[0].Err = "failed", "stopped"
+		buf.Reset()
+		if err := Frame(f).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(buf.String(), "too short to see") {
+			t.Errorf("a failed side of %v: the too-short note is shown under its error", tc.d)
+		}
 	}
 }
 
@@ -323,15 +345,28 @@ func TestTooShortToSeeIsSaid(t *testing.T) {
 // raised error, each way a lane ended) and no other; a live frame's
 // legend stays the four states, so it does not grow mid-run.
 func TestLegendNamesTheMarksDrawn(t *testing.T) {
-	frame := func(finished bool, events ...timeline.Event) string {
+	frame := func(finished, withGo bool, events ...timeline.Event) string {
 		t.Helper()
 		var tl timeline.Timeline
 		for _, e := range events {
 			tl.Add(e)
 		}
 		v := tl.At(3 * time.Second)
+		var goTL timeline.Timeline // a Go lane's blocking call is a mark of its own
+		for _, e := range []timeline.Event{
+			{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"},
+			{At: 0, Lane: "main", Kind: timeline.Blocked, Dur: 300 * time.Millisecond},
+			{At: 0, Lane: "main", Kind: timeline.Deadline, Dur: 5 * time.Second}, // past the clock's end: not drawn
+			{At: time.Second, Lane: "main", Kind: timeline.Done},
+		} {
+			goTL.Add(e)
+		}
+		gv := goTL.At(3 * time.Second)
 		f := RunFrame{Lang: "en", Now: 3 * time.Second, Scale: 3 * time.Second, Finished: finished,
 			Sides: []SideView{{Runtime: "python", Name: "CPython", Status: "finished", View: v, Conns: timeline.Pack(v)}}}
+		if withGo {
+			f.Sides = append(f.Sides, SideView{Runtime: "go", Name: "Go", Status: "finished", View: gv, Conns: timeline.Pack(gv)})
+		}
 		var buf bytes.Buffer
 		if err := Frame(f).Render(context.Background(), &buf); err != nil {
 			t.Fatal(err)
@@ -361,19 +396,20 @@ func TestLegendNamesTheMarksDrawn(t *testing.T) {
 		{At: 1600 * time.Millisecond, Lane: "c", Kind: timeline.Cancelled},
 		{At: 2 * time.Second, Lane: "main", Kind: timeline.Done},
 	}
-	if got, want := named(frame(true, all...)), "hold log deadline set raised done error cancelled"; got != want {
+	if got, want := named(frame(true, true, all...)), "hold log deadline blocked set raised done error cancelled"; got != want {
 		t.Errorf("finished frame with every mark: legend names %q; want %q", got, want)
 	}
-	if got := named(frame(false, all...)); got != "" {
+	if got := named(frame(false, true, all...)); got != "" {
 		t.Errorf("live frame: legend names %q; want only the four states", got)
 	}
 	plain := []timeline.Event{
 		{At: 0, Lane: "main", Kind: timeline.Spawn, Label: "main"},
+		{At: 0, Lane: "main", Kind: timeline.Deadline, Dur: 4 * time.Second}, // past the clock's end
 		{At: 0, Lane: "main", Kind: timeline.Sleep, Dur: time.Second},
 		{At: time.Second, Lane: "main", Kind: timeline.Wake},
 		{At: time.Second, Lane: "main", Kind: timeline.Done},
 	}
-	if got, want := named(frame(true, plain...)), "done"; got != want {
+	if got, want := named(frame(true, false, plain...)), "done"; got != want {
 		t.Errorf("finished frame of one lane that slept and returned: legend names %q; want %q", got, want)
 	}
 }

@@ -90,7 +90,8 @@
       });
       scrub.value = t.toFixed(3);
       box.setAttribute("data-t", String(t));
-      out.textContent = fmt.replace("{}", t.toFixed(2));
+      // Hundredths, or thousandths for a run shorter than a tenth of a second.
+      out.textContent = fmt.replace("{}", t.toFixed(total < 0.1 ? 3 : 2));
       highlight(at(t));
       if (!keepURL && history.replaceState && location.pathname.indexOf("/runs/") >= 0) {
         var u = new URL(location.href);
