@@ -176,25 +176,11 @@ func checkGone(t *testing.T, pid int) {
 
 // childrenOf lists the processes whose parent is ppid, from /proc.
 func childrenOf(ppid int) []int {
-	entries, _ := os.ReadDir("/proc")
+	all, _ := pyrun.Processes()
 	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		if f := strings.Fields(string(b[i+1:])); len(f) > 1 {
-			if p, _ := strconv.Atoi(f[1]); p == ppid {
-				out = append(out, pid)
-			}
+	for _, p := range all {
+		if p.PPID == ppid {
+			out = append(out, p.PID)
 		}
 	}
 	return out

@@ -18,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/asyncplay/asyncplay/lessons"
+	"github.com/asyncplay/asyncplay/scenarios/pyrun"
 	"github.com/asyncplay/asyncplay/static"
 )
 
@@ -168,27 +169,14 @@ func TestRunSocketWithoutPython(t *testing.T) {
 // children lists the processes whose parent is this test process.
 func children(t *testing.T) []int {
 	t.Helper()
-	entries, err := os.ReadDir("/proc")
+	all, err := pyrun.Processes()
 	if err != nil {
 		t.Skipf("SKIP: no /proc to look for child processes: %v", err)
 	}
-	me := os.Getpid()
 	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// The fields after the command (which may hold spaces) start after the last ')'.
-		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-		if len(f) > 1 {
-			if ppid, _ := strconv.Atoi(f[1]); ppid == me {
-				out = append(out, pid)
-			}
+	for _, p := range all {
+		if p.PPID == os.Getpid() {
+			out = append(out, p.PID)
 		}
 	}
 	return out

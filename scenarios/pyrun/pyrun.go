@@ -733,13 +733,13 @@ func killGroup(pgid int) {
 		}
 		alive, ours := false, false
 		for _, m := range groupMembers(pgid) {
-			if m.state != 'Z' && m.state != 'X' {
+			if m.State != 'Z' && m.State != 'X' {
 				alive = true
 			}
-			if m.ppid == self {
+			if m.PPID == self {
 				ours = true
 				var ws syscall.WaitStatus
-				syscall.Wait4(m.pid, &ws, syscall.WNOHANG, nil)
+				syscall.Wait4(m.PID, &ws, syscall.WNOHANG, nil)
 			}
 		}
 		if !alive && !ours {
@@ -752,41 +752,14 @@ func killGroup(pgid int) {
 	}
 }
 
-type member struct {
-	pid, ppid int
-	state     byte
-}
-
-// groupMembers lists the processes in group pgid from /proc (none where
-// there is no /proc).
-func groupMembers(pgid int) []member {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var out []member
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces and parens.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 3 || len(f[0]) != 1 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		pg, _ := strconv.Atoi(f[2])
-		if pg == pgid {
-			out = append(out, member{pid: pid, ppid: ppid, state: f[0][0]})
+// groupMembers lists the processes in group pgid (none where there is no
+// /proc).
+func groupMembers(pgid int) []Process {
+	all, _ := Processes()
+	var out []Process
+	for _, p := range all {
+		if p.PGID == pgid {
+			out = append(out, p)
 		}
 	}
 	return out

@@ -971,22 +971,16 @@ func TestInitSignal(t *testing.T) {
 // withToken lists the live processes (not zombies) whose command line
 // holds token.
 func withToken(token string) []int {
-	entries, _ := os.ReadDir("/proc")
+	all, _ := Processes()
 	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+	for _, p := range all {
+		if p.State == 'Z' || p.State == 'X' {
 			continue
 		}
-		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !bytes.Contains(cmdline, []byte(token)) {
-			continue
+		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID) + "/cmdline")
+		if err == nil && bytes.Contains(cmdline, []byte(token)) {
+			out = append(out, p.PID)
 		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if i := bytes.LastIndexByte(stat, ')'); err == nil && i >= 0 && i+2 < len(stat) && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
-			continue
-		}
-		out = append(out, pid)
 	}
 	return out
 }
@@ -1428,5 +1422,40 @@ func TestBlockedCountsTheProgramNotTheMachine(t *testing.T) {
 	}
 	if len(blocked) != 1 || blocked[0].Line != 23 || blocked[0].Dur < sec(0.12) {
 		t.Errorf("blocked events %v; want only the time.sleep(0.12) on line 23 (%d steps waited for the CPU)", blocked, waited)
+	}
+}
+
+// TestProcessesFindsAChild: Processes, which killGroup and the tests'
+// leak checks read, sees a child of this process with its parent, group
+// and state, and stops seeing it once it is reaped.
+func TestProcessesFindsAChild(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skipf("SKIP: no /proc here (%v); Processes lists nothing", err)
+	}
+	child := exec.Command("sleep", "30")
+	child.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	find := func() (Process, bool) {
+		all, err := Processes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range all {
+			if p.PID == child.Process.Pid {
+				return p, true
+			}
+		}
+		return Process{}, false
+	}
+	p, ok := find()
+	if !ok || p.PPID != os.Getpid() || p.PGID != child.Process.Pid || p.State == 'Z' || p.State == 'X' {
+		t.Errorf("Processes gave %+v (found %t); want pid %d, parent %d, its own group, alive", p, ok, child.Process.Pid, os.Getpid())
+	}
+	child.Process.Kill()
+	child.Wait()
+	if p, ok := find(); ok {
+		t.Errorf("Processes still lists the reaped child: %+v", p)
 	}
 }
