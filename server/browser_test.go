@@ -44,6 +44,14 @@ func serveUntil(t testing.TB, s *Server) (url string, stop func(), served <-chan
 // browser and screenshot come from browsertest.
 func browser(t testing.TB) context.Context { return browsertest.Start(t) }
 
+// pressRun opens url and presses its Run button.
+func pressRun(t testing.TB, ctx context.Context, url string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(".run-button")), chromedp.Click(chromedp.CSS(".run-button"))); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func screenshot(t testing.TB, ctx context.Context, name string) {
 	browsertest.Screenshot(t, ctx, filepath.Join("testdata", "screenshots"), name)
 }

@@ -26,14 +26,7 @@ type playerEvent struct {
 // finishRun opens a lesson with params, presses Run and waits for the end.
 func finishRun(t *testing.T, ctx context.Context, base, query string) {
 	t.Helper()
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/en/lessons/semaphore?"+query),
-		chromedp.WaitVisible(chromedp.CSS(".run-button")),
-		chromedp.Click(chromedp.CSS(".run-button")),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pressRun(t, ctx, base+"/en/lessons/semaphore?"+query)
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector('.frame[data-finished="true"] .player')`,
 		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatalf("run did not finish with a player: %v", err)

@@ -50,14 +50,7 @@ func TestBrowserRunSocketClosed(t *testing.T) {
 			}
 		}()
 		defer func() { held.CloseNow(); <-drained }()
-		err := chromedp.Do(ctx,
-			chromedp.Navigate(base+"/ja/lessons/semaphore?downloads=2&limit=1&delays=0.5,0.5"),
-			chromedp.WaitVisible(chromedp.CSS(".run-button")),
-			chromedp.Click(chromedp.CSS(".run-button")),
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
+		pressRun(t, ctx, base+"/ja/lessons/semaphore?downloads=2&limit=1&delays=0.5,0.5")
 		if got, want := closedNote(t, ctx), web.T("ja", "ws.toomany"); got != want {
 			t.Errorf("note = %q; want %q", got, want)
 		}
@@ -78,14 +71,7 @@ func TestBrowserRunSocketClosed(t *testing.T) {
 
 	t.Run("finished run", func(t *testing.T) {
 		base := serve(t, newServer(t, nil))
-		err := chromedp.Do(ctx,
-			chromedp.Navigate(base+"/en/lessons/semaphore?downloads=2&limit=1&delays=0.2,0.2"),
-			chromedp.WaitVisible(chromedp.CSS(".run-button")),
-			chromedp.Click(chromedp.CSS(".run-button")),
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
+		pressRun(t, ctx, base+"/en/lessons/semaphore?downloads=2&limit=1&delays=0.2,0.2")
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector('.frame[data-finished="true"]')`,
 			chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 			t.Fatalf("run did not finish: %v", err)
@@ -99,14 +85,7 @@ func TestBrowserRunSocketClosed(t *testing.T) {
 	t.Run("shutdown", func(t *testing.T) {
 		s := newServer(t, nil)
 		base, stop, served := serveUntil(t, s)
-		err := chromedp.Do(ctx,
-			chromedp.Navigate(base+"/zh/lessons/semaphore?downloads=2&limit=1&delays=10,10"),
-			chromedp.WaitVisible(chromedp.CSS(".run-button")),
-			chromedp.Click(chromedp.CSS(".run-button")),
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
+		pressRun(t, ctx, base+"/zh/lessons/semaphore?downloads=2&limit=1&delays=10,10")
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector('.frame[data-finished="false"] .side[data-runtime="go"] g.lane')`,
 			chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 			t.Fatalf("no live frame: %v", err)
