@@ -210,7 +210,12 @@ func (f RunFrame) Summary() string {
 // the thousandth under a tenth, where the hundredths would read 0.00 (Go's
 // side of the CPU-bound lesson takes a few milliseconds).
 func totalText(lang string, d time.Duration) string {
-	if d > 0 && d < 100*time.Millisecond {
+	return secondsText(lang, d, d > 0 && d < 100*time.Millisecond)
+}
+
+// secondsText says d in seconds, to the thousandth when fine.
+func secondsText(lang string, d time.Duration, fine bool) string {
+	if fine {
 		return T(lang, "run.seconds.fine", d.Seconds())
 	}
 	return T(lang, "run.seconds", d.Seconds())
@@ -258,10 +263,7 @@ func (f RunFrame) legendMarks() legendMarks {
 // playerTime is the player's time before its script runs: as the script
 // writes it, to the thousandth for a run under a tenth of a second.
 func playerTime(f RunFrame) string {
-	if f.Now < 100*time.Millisecond {
-		return T(f.Lang, "run.seconds.fine", f.StartAt.Seconds())
-	}
-	return T(f.Lang, "run.seconds", f.StartAt.Seconds())
+	return secondsText(f.Lang, f.StartAt, f.Now < 100*time.Millisecond)
 }
 
 // tooShortToSee says whether a side that ran for d draws as slivers on a
